@@ -1,0 +1,79 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { MailroomConfig } from "@mailroom/contracts";
+import {
+  createCore,
+  createLogger,
+  migrateToLatest,
+  openDatabase,
+  type Core,
+  type DatabaseHandle,
+  type Logger,
+} from "@mailroom/core";
+import { createHttpServer } from "./http/http-server.js";
+import { appRouter } from "./root.js";
+
+export const VERSION = "0.1.0";
+
+export interface StartOptions {
+  config: MailroomConfig;
+  logger?: Logger;
+  /** A database opened by the caller (tests share one per process); otherwise one is opened from config. */
+  database?: DatabaseHandle;
+}
+
+export interface RunningMailroom {
+  core: Core;
+  database: DatabaseHandle;
+  httpPort: number;
+  httpUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Open the database, migrate, and start every server in this process. */
+export async function startMailroom(options: StartOptions): Promise<RunningMailroom> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const ownsDatabase = !options.database;
+  const database =
+    options.database ??
+    (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDataDir: join(config.dataDir, "data"), logger }));
+  const stops: (() => Promise<void>)[] = [];
+  if (ownsDatabase) stops.push(() => database.close());
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+    const core = await createCore({ db: database.db, config, logger });
+
+    const http = createHttpServer({ router: appRouter, core, database, logger, version: VERSION });
+    http.listen(config.http.port, config.http.host);
+    await once(http, "listening");
+    stops.unshift(async () => {
+      http.closeIdleConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    });
+    const httpPort = (http.address() as AddressInfo).port;
+
+    const maintenance = setInterval(() => {
+      core.maintenance.pruneRateLimitWindows().catch((err: unknown) => logger.warn({ err }, "rate-limit pruning failed"));
+    }, 60_000);
+    maintenance.unref();
+    stops.unshift(async () => clearInterval(maintenance));
+
+    const httpUrl = `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
+    logger.info({ url: httpUrl, database: database.kind }, "http api listening");
+    return {
+      core,
+      database,
+      httpPort,
+      httpUrl,
+      stop: async () => {
+        for (const stop of stops.splice(0)) await stop();
+      },
+    };
+  } catch (err) {
+    for (const stop of stops.splice(0)) await stop().catch(() => undefined);
+    throw err;
+  }
+}

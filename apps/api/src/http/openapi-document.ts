@@ -1,0 +1,61 @@
+import { ERROR_META, zErrorBody } from "@mailroom/contracts";
+import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
+import { z } from "zod";
+import type { AppRouter } from "../root.js";
+import type { Meta } from "../trpc.js";
+
+const ERROR_STATUSES = [...new Set(Object.values(ERROR_META).map((m) => m.http))].sort();
+
+/**
+ * trpc-to-openapi's document, corrected to what the server really answers: the success status
+ * from each procedure's meta (201 for creates) and our error body for every error status.
+ */
+export function buildOpenApiDocument(router: AppRouter, version: string): OpenAPIObject {
+  const doc = generateOpenApiDocument(router, {
+    title: "Mailroom API",
+    version,
+    description:
+      "Self-hosted email infrastructure. Authenticate with `Authorization: Bearer KEY` or `?key=KEY`. " +
+      "Every error answers `{success: false, error, code, details?}`.",
+    baseUrl: "/api/v1",
+    securitySchemes: {
+      Authorization: { type: "http", scheme: "bearer", description: "An API key: mr_live_… (tenant) or mr_admin_… (admin)" },
+      QueryKey: { type: "apiKey", in: "query", name: "key" },
+    },
+  });
+  doc.servers = [
+    { url: "/api/v1", description: "This server" },
+    { url: "/v1", description: "The same API at document 1's base path" },
+  ];
+  const errorSchema = z.toJSONSchema(zErrorBody, { target: "openapi-3.0" });
+  delete (errorSchema as { $schema?: unknown }).$schema;
+  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema as never } };
+  const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+
+  const procedures = router._def.procedures as unknown as Record<string, { _def: { meta?: Meta } }>;
+  for (const procedure of Object.values(procedures)) {
+    const meta = procedure._def.meta;
+    if (!meta?.openapi) continue;
+    const path = meta.openapi.path.replace(/\{(\w+)\}/g, "{$1}");
+    const operation = doc.paths?.[path]?.[meta.openapi.method.toLowerCase() as "get"];
+    if (!operation?.responses) continue;
+    const responses = operation.responses as Record<string, { description: string; content?: unknown }>;
+    if (meta.successStatus && meta.successStatus !== 200 && responses["200"]) {
+      responses[String(meta.successStatus)] = { ...responses["200"], description: "Created" };
+      delete responses["200"];
+    }
+    for (const status of Object.keys(responses)) {
+      if (Number(status) >= 400) delete responses[status];
+    }
+    for (const status of ERROR_STATUSES) {
+      const codes = Object.entries(ERROR_META)
+        .filter(([, m]) => m.http === status)
+        .map(([code]) => code);
+      responses[String(status)] = { description: `Error: ${codes.join(", ")}`, content: errorContent };
+    }
+    if (meta.openapi.protect !== false) {
+      operation.security = [{ Authorization: [] }, { QueryKey: [] }];
+    }
+  }
+  return doc;
+}

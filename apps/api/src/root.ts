@@ -1,0 +1,20 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { keysRouter } from "./routers/keys.router.js";
+import { tenantsRouter } from "./routers/tenants.router.js";
+import { router } from "./trpc.js";
+
+export const appRouter = router({
+  tenants: tenantsRouter,
+  keys: keysRouter,
+  // domains (issue 3)
+
+  // mailboxes (issue 4)
+
+  // receiving (issue 5)
+
+  // sending (issue 6)
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

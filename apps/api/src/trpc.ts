@@ -1,0 +1,108 @@
+import type { IncomingMessage } from "node:http";
+import { ERROR_META, MailroomError } from "@mailroom/contracts";
+import type { Core, Logger, Principal } from "@mailroom/core";
+import { initTRPC } from "@trpc/server";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import type { OpenApiMeta } from "trpc-to-openapi";
+import { classifyError } from "./errors.js";
+
+/** Status and headers a procedure wants on its HTTP response; read back by responseMeta. */
+export interface ResponseControl {
+  status?: number;
+  headers: Record<string, string>;
+}
+
+export interface ContextInner {
+  core: Core;
+  logger: Logger;
+  apiKey: string | undefined;
+  response: ResponseControl;
+}
+
+/** For tests and createCaller: a context without an HTTP request. */
+export function createContextInner(opts: { core: Core; logger: Logger; apiKey?: string | undefined }): ContextInner {
+  return { core: opts.core, logger: opts.logger, apiKey: opts.apiKey, response: { headers: {} } };
+}
+
+/** `Authorization: Bearer KEY` first, then `?key=KEY` (document 2 allows both). */
+export function extractApiKey(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1] ?? "";
+  }
+  const url = new URL(req.url ?? "/", "http://localhost");
+  return url.searchParams.get("key") ?? undefined;
+}
+
+export function makeCreateContext(core: Core, logger: Logger) {
+  return ({ req }: { req: IncomingMessage }): ContextInner =>
+    createContextInner({ core, logger, apiKey: extractApiKey(req) });
+}
+
+/** Procedure meta: trpc-to-openapi's, plus the success status a REST call answers with. */
+export type Meta = OpenApiMeta<{ successStatus?: 200 | 201 }>;
+
+const t = initTRPC
+  .context<ContextInner>()
+  .meta<Meta>()
+  .create({
+    isDev: false, // never put stack traces in responses
+    errorFormatter({ shape, error }) {
+      const classified = classifyError(error);
+      return {
+        message: classified.message,
+        code: TRPC_ERROR_CODES_BY_KEY[ERROR_META[classified.code].trpc],
+        data: {
+          code: ERROR_META[classified.code].trpc,
+          httpStatus: classified.httpStatus,
+          path: shape.data.path,
+          mailroom: {
+            code: classified.code,
+            message: classified.message,
+            details: classified.details ?? null,
+          },
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const withSuccessStatus = t.middleware(async ({ meta, ctx, next }) => {
+  const result = await next();
+  if (result.ok && meta?.successStatus) ctx.response.status = meta.successStatus;
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(withSuccessStatus);
+
+/** Authenticate (one resolveApiKey for every surface), then count the request against the key's plan. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const principal: Principal = await ctx.core.auth.resolveApiKey(ctx.apiKey);
+  const state = await ctx.core.auth.consumeRateLimit(principal);
+  const resetSeconds = Math.ceil(state.resetAt.getTime() / 1000);
+  ctx.response.headers["X-RateLimit-Limit"] = String(state.limit);
+  ctx.response.headers["X-RateLimit-Remaining"] = String(state.remaining);
+  ctx.response.headers["X-RateLimit-Reset"] = String(resetSeconds);
+  if (!state.allowed) {
+    const retryAfter = Math.max(1, Math.ceil((state.resetAt.getTime() - Date.now()) / 1000));
+    throw new MailroomError(
+      "RATE_LIMITED",
+      `Rate limit of ${state.limit} requests per minute exceeded; retry in ${retryAfter} s`,
+      { headers: { "Retry-After": String(retryAfter) } },
+    );
+  }
+  return next({ ctx: { principal } });
+});
+
+export const tenantProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.kind !== "tenant") throw new MailroomError("TENANT_ONLY");
+  return next({ ctx: { principal: ctx.principal, tenant: ctx.principal.tenant } });
+});
+
+export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.kind !== "admin") throw new MailroomError("ADMIN_ONLY");
+  return next();
+});

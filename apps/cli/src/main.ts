@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { describeError } from "./client.js";
+import { keysCommand, whoamiCommand } from "./commands/keys.js";
+import { tenantsCommand } from "./commands/tenants.js";
+import { createContext } from "./context.js";
+
+const program = new Command("mailroom")
+  .description("Command-line client for a Mailroom server")
+  .option("--url <url>", "server URL (default: $MAILROOM_URL or http://127.0.0.1:3000)")
+  .option("--key <key>", "API key (default: $MAILROOM_API_KEY)")
+  .option("--json", "print JSON for scripts")
+  .showHelpAfterError();
+
+const ctx = createContext(program);
+program.addCommand(tenantsCommand(ctx));
+program.addCommand(keysCommand(ctx));
+program.addCommand(whoamiCommand(ctx));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`error: ${describeError(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { PLANS, PLAN_DEFAULTS, type Plan } from "./plans.js";
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** `ig.do,kfc.sh:premium` → [{ domain, premium }] */
+const systemDomains = z
+  .string()
+  .transform((value, ctx) => {
+    const out: { domain: string; premium: boolean }[] = [];
+    for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const [domain = "", flag] = part.split(":");
+      if (!/^[a-z0-9.-]+$/i.test(domain) || (flag !== undefined && flag !== "premium")) {
+        ctx.addIssue({ code: "custom", message: `"${part}" is not <domain> or <domain>:premium` });
+        return z.NEVER;
+      }
+      out.push({ domain: domain.toLowerCase(), premium: flag === "premium" });
+    }
+    return out;
+  });
+
+/** `free:1000,pro:5000` → per-plan numbers, defaults for plans not named. */
+function perPlanNumbers<T extends number | null>(defaults: Record<Plan, T>, allowUnlimited: boolean) {
+  return z.string().transform((value, ctx) => {
+    const out = { ...defaults };
+    for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const [plan, raw] = part.split(":");
+      const n = allowUnlimited && raw === "unlimited" ? null : Number(raw);
+      if (!PLANS.includes(plan as Plan) || (n !== null && (!Number.isInteger(n) || n < 0))) {
+        ctx.addIssue({ code: "custom", message: `"${part}" is not <plan>:<whole number>` });
+        return z.NEVER;
+      }
+      out[plan as Plan] = n as T;
+    }
+    return out;
+  });
+}
+
+const DEFAULT_RATE_LIMITS: Record<Plan, number> = {
+  free: PLAN_DEFAULTS.free.requestsPerMinute,
+  pro: PLAN_DEFAULTS.pro.requestsPerMinute,
+  lifetime: PLAN_DEFAULTS.lifetime.requestsPerMinute,
+};
+
+const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+export const configSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  SMTP_PORT: port.default(2525),
+  SMTP_HOST: z.string().min(1).default("127.0.0.1"),
+  SUBMISSION_PORT: port.default(2587),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
+    .optional(),
+  MAILROOM_DATA_DIR: z.string().min(1).default("./.mailroom"),
+  MAILROOM_HOSTNAME: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, "must be a host name")
+    .default("localhost"),
+  MAILROOM_SYSTEM_DOMAINS: systemDomains.default([{ domain: "mailroom.localhost", premium: false }]),
+  MAILROOM_ADMIN_KEY: z.string().min(24, "must be at least 24 characters").optional(),
+  MAILROOM_RATE_LIMITS: perPlanNumbers(DEFAULT_RATE_LIMITS, false).default(DEFAULT_RATE_LIMITS),
+  MAILROOM_TRUST_PROXY: boolean.default(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface MailroomConfig {
+  http: { host: string; port: number };
+  smtp: { host: string; port: number; submissionPort: number };
+  databaseUrl: string | undefined;
+  dataDir: string;
+  hostname: string;
+  systemDomains: { domain: string; premium: boolean }[];
+  adminKey: string | undefined;
+  rateLimits: Record<Plan, number>;
+  trustProxy: boolean;
+  logLevel: RawConfig["LOG_LEVEL"];
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Validate the environment once; a bad value names its variable. */
+export function parseConfig(env: Record<string, string | undefined>): MailroomConfig {
+  // An empty variable means "unset", as in most twelve-factor tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const c = result.data;
+  return {
+    http: { host: c.HOST, port: c.PORT },
+    smtp: { host: c.SMTP_HOST, port: c.SMTP_PORT, submissionPort: c.SUBMISSION_PORT },
+    databaseUrl: c.DATABASE_URL,
+    dataDir: c.MAILROOM_DATA_DIR,
+    hostname: c.MAILROOM_HOSTNAME.toLowerCase(),
+    systemDomains: c.MAILROOM_SYSTEM_DOMAINS,
+    adminKey: c.MAILROOM_ADMIN_KEY,
+    rateLimits: c.MAILROOM_RATE_LIMITS,
+    trustProxy: c.MAILROOM_TRUST_PROXY,
+    logLevel: c.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,14 @@
+export * from "./errors.js";
+export * from "./ids.js";
+export * from "./plans.js";
+export * from "./config.js";
+export * from "./schemas/common.js";
+export * from "./schemas/tenants.js";
+export * from "./schemas/keys.js";
+// domains (issue 3)
+
+// mailboxes (issue 4)
+
+// receiving (issue 5)
+
+// sending (issue 6)

@@ -1,0 +1,16 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DomainTable } from "../domains/domain.table.js";
+import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
+import type { RateLimitWindowTable } from "../rate-limit/rate-limit.table.js";
+import type { TenantTable } from "../tenants/tenant.table.js";
+
+export interface Database {
+  tenants: TenantTable;
+  api_keys: ApiKeyTable;
+  server_secrets: ServerSecretTable;
+  rate_limit_windows: RateLimitWindowTable;
+  domains: DomainTable;
+}
+
+/** What repositories take first: the database or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;

@@ -1,0 +1,10 @@
+export { createCore, type Core } from "./core.js";
+export type { CoreDeps } from "./deps.js";
+export { openDatabase, type DatabaseHandle, type DatabaseKind } from "./db/connect.js";
+export { migrateToLatest } from "./db/migrate.js";
+export type { Database } from "./db/database.js";
+export { createLogger, type Logger } from "./logger.js";
+export type { Principal } from "./keys/api-key.service.js";
+export type { RateLimitState } from "./rate-limit/rate-limit.service.js";
+export { RATE_LIMIT_WINDOW_SECONDS } from "./rate-limit/rate-limit.service.js";
+export { newId } from "./ids.js";

@@ -1,0 +1,103 @@
+import {
+  ADMIN_KEY_PREFIX,
+  API_KEY_PREFIX,
+  MailroomError,
+  type ApiKey,
+  type Tenant,
+} from "@mailroom/contracts";
+import type { Executor } from "../db/database.js";
+import type { CoreDeps } from "../deps.js";
+import { newId, randomSecret } from "../ids.js";
+import { toTenant } from "../tenants/tenant.service.js";
+import { findTenantById } from "../tenants/tenant.repository.js";
+import {
+  findKeyWithTenantByHash,
+  insertApiKey,
+  listActiveApiKeys,
+  revokeApiKeyRow,
+} from "./api-key.repository.js";
+import type { ApiKeyRow } from "./api-key.table.js";
+import { hashSecret, sameHash } from "./secret-hash.js";
+
+export type CreatedApiKey = ApiKey & { api_key: string };
+
+/** Who a request acts as. */
+export type Principal =
+  | { kind: "admin"; keyId: null; tenant: null; subject: "admin" }
+  | { kind: "tenant"; keyId: string; tenant: Tenant; subject: string };
+
+const SECRET_LENGTH = 40;
+const PREFIX_SHOWN = API_KEY_PREFIX.length + 6;
+
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    name: row.name,
+    prefix: row.prefix,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+  };
+}
+
+/** Mint a key inside a caller's transaction. The secret exists only in the return value. */
+export async function issueApiKey(db: Executor, tenantId: string, input: { name?: string | undefined }): Promise<CreatedApiKey> {
+  const secret = `${API_KEY_PREFIX}${randomSecret(SECRET_LENGTH)}`;
+  const row = await insertApiKey(db, {
+    id: newId("key"),
+    tenant_id: tenantId,
+    name: input.name ?? null,
+    prefix: secret.slice(0, PREFIX_SHOWN),
+    secret_hash: hashSecret(secret),
+    last_used_at: null,
+    revoked_at: null,
+  });
+  return { ...toApiKey(row), api_key: secret };
+}
+
+export async function createApiKey(
+  deps: CoreDeps,
+  tenantId: string,
+  input: { name?: string | undefined },
+): Promise<CreatedApiKey> {
+  const tenant = await findTenantById(deps.db, tenantId);
+  if (!tenant) throw new MailroomError("TENANT_NOT_FOUND", `Tenant ${tenantId} not found`);
+  const key = await issueApiKey(deps.db, tenantId, input);
+  deps.logger.info({ tenantId, keyId: key.id }, "api key created");
+  return key;
+}
+
+export async function listApiKeys(deps: CoreDeps, tenantId: string): Promise<ApiKey[]> {
+  return (await listActiveApiKeys(deps.db, tenantId)).map(toApiKey);
+}
+
+export async function revokeApiKey(deps: CoreDeps, tenantId: string, keyId: string): Promise<void> {
+  const row = await revokeApiKeyRow(deps.db, tenantId, keyId);
+  // Another tenant's key is "not found" too: ids never leak across tenants.
+  if (!row) throw new MailroomError("KEY_NOT_FOUND", `API key ${keyId} not found`);
+  deps.logger.info({ tenantId, keyId }, "api key revoked");
+}
+
+/**
+ * The one place a presented secret becomes a principal, for Bearer, ?key= and tRPC alike.
+ * `adminKeyHash` comes from ensureAdminKey at start-up.
+ */
+export async function resolveApiKey(
+  deps: CoreDeps,
+  adminKeyHash: string,
+  secret: string | undefined,
+): Promise<Principal> {
+  if (secret === undefined || secret === "") throw new MailroomError("MISSING_API_KEY");
+  const invalid = (reason: string) =>
+    new MailroomError("INVALID_API_KEY", `Invalid or expired API key: ${reason}`);
+  if (secret.startsWith(ADMIN_KEY_PREFIX) || !secret.startsWith(API_KEY_PREFIX)) {
+    if (sameHash(hashSecret(secret), adminKeyHash)) {
+      return { kind: "admin", keyId: null, tenant: null, subject: "admin" };
+    }
+    if (!secret.startsWith(API_KEY_PREFIX)) throw invalid("the key is not in the mr_live_… format");
+  }
+  const found = await findKeyWithTenantByHash(deps.db, hashSecret(secret));
+  if (!found) throw invalid("no such key");
+  if (found.key.revoked_at) throw invalid("the key has been revoked");
+  return { kind: "tenant", keyId: found.key.id, tenant: toTenant(found.tenant), subject: found.key.id };
+}

@@ -1,0 +1,5 @@
+export interface RateLimitWindowTable {
+  subject: string;
+  window_start: Date;
+  count: number;
+}
