@@ -11,6 +11,7 @@ import {
   type DatabaseHandle,
   type Logger,
 } from "@mailroom/core";
+import { backgroundJobs, scheduleJobs } from "./background-jobs.js";
 import { createHttpServer } from "./http/http-server.js";
 import { appRouter } from "./root.js";
 
@@ -21,6 +22,8 @@ export interface StartOptions {
   logger?: Logger;
   /** A database opened by the caller (tests share one per process); otherwise one is opened from config. */
   database?: DatabaseHandle;
+  /** Tests that drive jobs themselves turn the schedule off. */
+  backgroundJobs?: boolean;
 }
 
 export interface RunningMailroom {
@@ -55,11 +58,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     });
     const httpPort = (http.address() as AddressInfo).port;
 
-    const maintenance = setInterval(() => {
-      core.maintenance.pruneRateLimitWindows().catch((err: unknown) => logger.warn({ err }, "rate-limit pruning failed"));
-    }, 60_000);
-    maintenance.unref();
-    stops.unshift(async () => clearInterval(maintenance));
+    if (options.backgroundJobs !== false) stops.unshift(scheduleJobs(backgroundJobs(core), logger));
 
     const httpUrl = `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
     logger.info({ url: httpUrl, database: database.kind }, "http api listening");

@@ -1,0 +1,47 @@
+import type { Core, Logger } from "@mailroom/core";
+
+export interface BackgroundJob {
+  name: string;
+  everyMs: number;
+  run(): Promise<unknown>;
+}
+
+/** Periodic work; each job's logic lives in core, only the schedule lives here. */
+export function backgroundJobs(core: Core): BackgroundJob[] {
+  return [
+    { name: "prune-rate-limit-windows", everyMs: 60_000, run: () => core.maintenance.pruneRateLimitWindows() },
+    // domains (issue 3)
+
+    // mailboxes (issue 4)
+
+    // receiving (issue 5)
+
+    // sending (issue 6)
+  ];
+}
+
+/** Run each job on its interval, never two runs of one job at once; returns a stop function. */
+export function scheduleJobs(jobs: BackgroundJob[], logger: Logger): () => Promise<void> {
+  const running = new Set<Promise<unknown>>();
+  const timers = jobs.map((job) => {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const run = job
+        .run()
+        .catch((err: unknown) => logger.warn({ err, job: job.name }, "background job failed"))
+        .finally(() => {
+          busy = false;
+          running.delete(run);
+        });
+      running.add(run);
+    }, job.everyMs);
+    timer.unref();
+    return timer;
+  });
+  return async () => {
+    for (const t of timers) clearInterval(t);
+    await Promise.allSettled([...running]);
+  };
+}
