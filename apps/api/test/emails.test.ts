@@ -265,6 +265,12 @@ describe("document 2: the rest of /api/v1/emails", () => {
     const cleared = await server.call("PATCH", `/api/v1/emails/${id}`, { key: tenant.api_key, body: { tag: null, like: false } });
     expect(cleared.body.data).toMatchObject({ tag: null, like: false, pin: true });
 
+    for (const like of ["false", 0, null]) {
+      const badFlag = await server.call("PATCH", `/api/v1/emails/${id}`, { key: tenant.api_key, body: { like } });
+      expect(badFlag.status, String(like)).toBe(400);
+      expect(badFlag.body.details).toEqual([{ path: ["like"], message: "Must be true or false" }]);
+    }
+
     const badTag = await server.call("PATCH", `/api/v1/emails/${id}`, { key: tenant.api_key, body: { tag: "y".repeat(51) } });
     expect(badTag.status).toBe(400);
     expect(badTag.body.details).toEqual([{ path: ["tag"], message: "Tag must be at most 50 characters" }]);
