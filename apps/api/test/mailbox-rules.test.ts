@@ -157,6 +157,18 @@ describe("quotas", () => {
     expect(await mailboxCount(server, tenant.api_key)).toBe(3);
   });
 
+  it("holds the quota under many concurrent creates straight through core", async () => {
+    const tenant = await server.createTenant("free");
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => server.app.core.mailboxes.create(tenant.id, { address: `${uniqueLocal()}@ig.do` })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
+    for (const r of results) {
+      if (r.status === "rejected") expect((r.reason as { code?: string }).code).toBe("MAILBOX_QUOTA_EXCEEDED");
+    }
+    expect(await mailboxCount(server, tenant.api_key)).toBe(3);
+  });
+
   it("lets exactly one of several concurrent creates of one address win; the rest get 409", async () => {
     const tenants = await Promise.all([server.createTenant(), server.createTenant(), server.createTenant()]);
     const local = uniqueLocal("race");
@@ -174,6 +186,16 @@ describe("quotas", () => {
     const { db } = await getTestDatabase();
     const rows = await db.selectFrom("mailboxes").select("id").where("address", "=", `${local}@ig.do`).execute();
     expect(rows).toHaveLength(1);
+
+    // Straight through core, more at once than the pool has connections: still one winner, no 500s.
+    const address = `${uniqueLocal("race")}@ig.do`;
+    const direct = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => server.app.core.mailboxes.create(tenants[i % 3]!.id, { address })),
+    );
+    expect(direct.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of direct) {
+      if (r.status === "rejected") expect((r.reason as { code?: string }).code).toBe("EMAIL_ADDRESS_TAKEN");
+    }
   });
 });
 
