@@ -27,7 +27,8 @@ function perPlanNumbers<T extends number | null>(defaults: Record<Plan, T>, allo
       const [plan, raw] = part.split(":");
       const n = allowUnlimited && raw === "unlimited" ? null : Number(raw);
       if (!PLANS.includes(plan as Plan) || (n !== null && (!Number.isInteger(n) || n < 0))) {
-        ctx.addIssue({ code: "custom", message: `"${part}" is not <plan>:<whole number>` });
+        const expected = allowUnlimited ? "<plan>:<whole number or unlimited>" : "<plan>:<whole number>";
+        ctx.addIssue({ code: "custom", message: `"${part}" is not ${expected}` });
         return z.NEVER;
       }
       out[plan as Plan] = n as T;
@@ -41,6 +42,35 @@ const DEFAULT_RATE_LIMITS: Record<Plan, number> = {
   pro: PLAN_DEFAULTS.pro.requestsPerMinute,
   lifetime: PLAN_DEFAULTS.lifetime.requestsPerMinute,
 };
+
+const DEFAULT_MAILBOX_QUOTAS: Record<Plan, number | null> = {
+  free: PLAN_DEFAULTS.free.mailboxes,
+  pro: PLAN_DEFAULTS.pro.mailboxes,
+  lifetime: PLAN_DEFAULTS.lifetime.mailboxes,
+};
+
+/** Local parts no tenant may take: role addresses the server or the world relies on. */
+export const DEFAULT_RESERVED_PREFIXES = [
+  "admin",
+  "administrator",
+  "postmaster",
+  "hostmaster",
+  "webmaster",
+  "abuse",
+  "noreply",
+  "no-reply",
+  "root",
+  "security",
+  "mailer-daemon",
+];
+
+/** `admin,root` → ["admin", "root"], lower-cased. */
+const prefixList = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean),
+);
 
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -62,6 +92,8 @@ export const configSchema = z.object({
   MAILROOM_SYSTEM_DOMAINS: systemDomains.default([{ domain: "mailroom.localhost", premium: false }]),
   MAILROOM_ADMIN_KEY: z.string().min(24, "must be at least 24 characters").optional(),
   MAILROOM_RATE_LIMITS: perPlanNumbers(DEFAULT_RATE_LIMITS, false).default(DEFAULT_RATE_LIMITS),
+  MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
+  MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
   MAILROOM_TRUST_PROXY: boolean.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -77,6 +109,10 @@ export interface MailroomConfig {
   systemDomains: { domain: string; premium: boolean }[];
   adminKey: string | undefined;
   rateLimits: Record<Plan, number>;
+  /** Mailboxes per tenant by plan; null = unlimited. */
+  mailboxQuotas: Record<Plan, number | null>;
+  /** Lower-case local parts nobody may create. */
+  reservedPrefixes: string[];
   trustProxy: boolean;
   logLevel: RawConfig["LOG_LEVEL"];
 }
@@ -104,6 +140,8 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
     systemDomains: c.MAILROOM_SYSTEM_DOMAINS,
     adminKey: c.MAILROOM_ADMIN_KEY,
     rateLimits: c.MAILROOM_RATE_LIMITS,
+    mailboxQuotas: c.MAILROOM_MAILBOX_QUOTAS,
+    reservedPrefixes: c.MAILROOM_RESERVED_PREFIXES,
     trustProxy: c.MAILROOM_TRUST_PROXY,
     logLevel: c.LOG_LEVEL,
   };

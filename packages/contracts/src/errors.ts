@@ -49,6 +49,29 @@ export const ERROR_META = {
   // domains (issue 3)
 
   // mailboxes (issue 4)
+  MAILBOX_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Mailbox not found" },
+  // Document 2's messages, word for word.
+  EMAIL_PREFIX_LENGTH: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "Email prefix length must be between 4 and 64 characters",
+  },
+  EMAIL_PREFIX_RESERVED: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "The provided email prefix is reserved. Please choose another one.",
+  },
+  PREMIUM_DOMAIN_REQUIRED: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "Premium domains require an active Pro subscription or Lifetime plan.",
+  },
+  EMAIL_ADDRESS_TAKEN: { http: 409, trpc: "CONFLICT", message: "An email address with this address already exists" },
+  // Named MAILBOX_DOMAIN_* so they cannot collide with the domains feature's own codes.
+  MAILBOX_DOMAIN_FORBIDDEN: { http: 403, trpc: "FORBIDDEN", message: "You don't have permission to use this domain" },
+  MAILBOX_DOMAIN_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Domain not found" },
+  MAILBOX_QUOTA_EXCEEDED: { http: 403, trpc: "FORBIDDEN", message: "Mailbox quota reached for this plan" },
+  MAILBOX_EXPIRY_INVALID: { http: 400, trpc: "BAD_REQUEST", message: "The expiry must be in the future" },
 
   // receiving (issue 5)
 

@@ -8,6 +8,7 @@ export * from "./schemas/keys.js";
 // domains (issue 3)
 
 // mailboxes (issue 4)
+export * from "./schemas/mailboxes.js";
 
 // receiving (issue 5)
 

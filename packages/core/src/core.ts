@@ -8,6 +8,19 @@ import {
   revokeApiKey,
   type Principal,
 } from "./keys/api-key.service.js";
+import {
+  createMailbox,
+  deleteMailbox,
+  findDeliverableMailbox,
+  getMailbox,
+  listMailboxes,
+  purgeExpiredMailboxes,
+  searchMailboxes,
+  updateMailbox,
+  verifyMailboxPassword,
+  type CreateMailboxInput,
+  type UpdateMailboxInput,
+} from "./mailboxes/mailbox.service.js";
 import { consumeRateLimit, pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
 
@@ -39,6 +52,16 @@ export async function createCore(deps: CoreDeps) {
     // domains (issue 3)
 
     // mailboxes (issue 4)
+    mailboxes: {
+      create: (tenantId: string, input: CreateMailboxInput) => createMailbox(deps, tenantId, input),
+      get: (tenantId: string, id: string) => getMailbox(deps, tenantId, id),
+      list: (tenantId: string, page: Parameters<typeof listMailboxes>[2]) => listMailboxes(deps, tenantId, page),
+      search: (tenantId: string, query: Parameters<typeof searchMailboxes>[2]) => searchMailboxes(deps, tenantId, query),
+      update: (tenantId: string, id: string, input: UpdateMailboxInput) => updateMailbox(deps, tenantId, id, input),
+      delete: (tenantId: string, id: string) => deleteMailbox(deps, tenantId, id),
+      findDeliverableMailbox: (address: string) => findDeliverableMailbox(deps, address),
+      verifyMailboxPassword: (address: string, password: string) => verifyMailboxPassword(deps, address, password),
+    },
 
     // receiving (issue 5)
 
@@ -46,6 +69,7 @@ export async function createCore(deps: CoreDeps) {
 
     maintenance: {
       pruneRateLimitWindows: () => pruneRateLimitWindows(deps),
+      purgeExpiredMailboxes: () => purgeExpiredMailboxes(deps),
     },
   };
 }

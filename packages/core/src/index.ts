@@ -8,3 +8,4 @@ export type { Principal } from "./keys/api-key.service.js";
 export type { RateLimitState } from "./rate-limit/rate-limit.service.js";
 export { RATE_LIMIT_WINDOW_SECONDS } from "./rate-limit/rate-limit.service.js";
 export { newId } from "./ids.js";
+export type { Mailbox, CreateMailboxInput, UpdateMailboxInput } from "./mailboxes/mailbox.service.js";

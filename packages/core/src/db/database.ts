@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { DomainTable } from "../domains/domain.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
+import type { MailboxTable } from "../mailboxes/mailbox.table.js";
 import type { RateLimitWindowTable } from "../rate-limit/rate-limit.table.js";
 import type { TenantTable } from "../tenants/tenant.table.js";
 
@@ -10,6 +11,7 @@ export interface Database {
   server_secrets: ServerSecretTable;
   rate_limit_windows: RateLimitWindowTable;
   domains: DomainTable;
+  mailboxes: MailboxTable;
 }
 
 /** What repositories take first: the database or an open transaction. */

@@ -1,0 +1,187 @@
+import { z } from "zod";
+import { zId } from "../ids.js";
+import { zCursorPage, zTimestamp } from "./common.js";
+
+/*
+ * One mailbox model, two wire dialects:
+ *  - document 1 ("accounts"): snake_case bare objects;
+ *  - document 2 ("emails"): camelCase inside `{ success: true, data }`.
+ * Format is checked here (field-level 400s); length, reserved prefixes, domains, quotas and
+ * uniqueness are rules of core, shared by both dialects.
+ */
+
+/**
+ * A mailbox local part: letters, digits, `.`, `_`, `-`; starts and ends with a letter or digit; no `..`.
+ * No length here on purpose: the 4–64 rule is core's, with document 2's own message.
+ */
+export const LOCAL_PART_PATTERN = /^(?!.*\.\.)[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/i;
+
+/** A fully qualified ASCII domain name (IDNs as punycode), at least two labels. */
+export const DOMAIN_NAME_PATTERN =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+export const MAILBOX_PREFIX_MIN = 4;
+export const MAILBOX_PREFIX_MAX = 64;
+export const MAILBOX_TAG_MAX = 50;
+export const MAILBOX_PASSWORD_MIN = 8;
+/** Long enough for any passphrase, short enough that hashing it is cheap. */
+export const MAILBOX_PASSWORD_MAX = 256;
+/** Ten years: anything longer is not disposable. */
+export const MAILBOX_MAX_EXPIRES_IN = 10 * 365 * 24 * 3600;
+
+/** `local@domain` split at its only `@`, or undefined when the text is not a well-formed address. */
+export function splitMailboxAddress(address: string): { localPart: string; domain: string } | undefined {
+  const at = address.indexOf("@");
+  if (at < 0 || at !== address.lastIndexOf("@")) return undefined;
+  const localPart = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (!LOCAL_PART_PATTERN.test(localPart) || !DOMAIN_NAME_PATTERN.test(domain)) return undefined;
+  return { localPart, domain };
+}
+
+export const MAILBOX_STATUSES = ["active", "disabled"] as const;
+export const zMailboxStatus = z.enum(MAILBOX_STATUSES);
+export type MailboxStatus = z.infer<typeof zMailboxStatus>;
+
+const zPassword = z
+  .string()
+  .min(MAILBOX_PASSWORD_MIN, `Password must be at least ${MAILBOX_PASSWORD_MIN} characters`)
+  .max(MAILBOX_PASSWORD_MAX, `Password must be at most ${MAILBOX_PASSWORD_MAX} characters`);
+
+/** Seconds from now. Never shared with a GET input: trpc-to-openapi sets `coerce` on those schemas. */
+const expiresIn = () =>
+  z
+    .number()
+    .int("Must be a whole number of seconds")
+    .min(1, "Must be at least 1 second")
+    .max(MAILBOX_MAX_EXPIRES_IN, `Must be at most ${MAILBOX_MAX_EXPIRES_IN} seconds`);
+const expiresAt = () => z.iso.datetime({ offset: true, error: "Must be an ISO-8601 date-time" });
+
+function onlyOneExpiry(inKey: string, atKey: string) {
+  const check = (v: Record<string, unknown>) => v[inKey] === undefined || v[atKey] === undefined;
+  return [check, { message: `Give ${inKey} or ${atKey}, not both`, path: [atKey] as PropertyKey[] }] as const;
+}
+
+/** Tags count characters as people do (code points), so 50 CJK or emoji characters fit. */
+const zTag = z
+  .string()
+  .trim()
+  .refine((s) => [...s].length <= MAILBOX_TAG_MAX, `Tag must be at most ${MAILBOX_TAG_MAX} characters`);
+
+// ─── Document 1: accounts ────────────────────────────────────────────────────────────────────
+
+export const zAccount = z.object({
+  id: z.string(),
+  email: z.string(),
+  status: zMailboxStatus,
+  created_at: zTimestamp,
+  expires_at: zTimestamp.nullable().describe("When a disposable mailbox expires; null = never"),
+});
+export type Account = z.infer<typeof zAccount>;
+
+export const zAccountListItem = zAccount.pick({ id: true, email: true, status: true, expires_at: true });
+
+export const zCreateAccountInput = z
+  .object({
+    domain: z.string().trim().regex(DOMAIN_NAME_PATTERN, "Invalid domain format"),
+    username: z.string().trim().regex(LOCAL_PART_PATTERN, "Invalid username format"),
+    password: zPassword,
+    expires_in: expiresIn().optional(),
+    expires_at: expiresAt().optional(),
+  })
+  .refine(...onlyOneExpiry("expires_in", "expires_at"));
+
+export const zAccountIdInput = z.object({ id: zId("mailbox") });
+
+export const zUpdateAccountInput = z
+  .object({
+    id: zId("mailbox"),
+    password: zPassword.optional(),
+    status: zMailboxStatus.optional(),
+    expires_in: expiresIn().optional(),
+    expires_at: expiresAt().nullable().optional().describe("null makes the mailbox permanent"),
+  })
+  .refine(...onlyOneExpiry("expires_in", "expires_at"));
+
+export const zListAccountsInput = zCursorPage;
+
+export const zListAccountsOutput = z.object({
+  accounts: z.array(zAccountListItem),
+  total: z.number().int().describe("All of the tenant's accounts"),
+  next_cursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
+});
+
+// ─── Document 2: emails ──────────────────────────────────────────────────────────────────────
+
+export const zEmail = z.object({
+  id: z.string(),
+  email: z.string(),
+  tag: z.string().nullable(),
+  like: z.boolean(),
+  pin: z.boolean(),
+  createdAt: zTimestamp,
+  expiresAt: zTimestamp.nullable(),
+});
+export type Email = z.infer<typeof zEmail>;
+
+/** Document 2's success envelope. */
+export function zSuccess<T extends z.ZodType>(data: T) {
+  return z.object({ success: z.literal(true), data });
+}
+
+export const zEmailAddress = z
+  .string({ error: (issue) => (issue.input === undefined ? "Email is required" : "Invalid email format") })
+  .trim()
+  .max(1000, "Invalid email format")
+  .refine((s) => splitMailboxAddress(s) !== undefined, "Invalid email format");
+
+export const zCreateEmailInput = z
+  .object({
+    email: zEmailAddress,
+    tag: zTag.optional(),
+    expiresIn: expiresIn().optional(),
+    expiresAt: expiresAt().optional(),
+  })
+  .refine(...onlyOneExpiry("expiresIn", "expiresAt"));
+
+export const zEmailIdInput = z.object({ id: zId("mailbox") });
+
+/**
+ * A JSON true/false. Not z.boolean(): trpc-to-openapi switches on `coerce` for every boolean in a
+ * REST input, and Boolean("false") is true.
+ */
+const jsonBoolean = z.union([z.literal(true), z.literal(false)], { error: "Must be true or false" });
+
+const queryBoolean = z
+  .enum(["true", "false"], { error: 'Must be "true" or "false"' })
+  .transform((v) => v === "true");
+
+export const zListEmailsInput = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100, "pageSize must be at most 100").default(20),
+  tag: z.string().trim().min(1).optional(),
+  like: queryBoolean.optional(),
+  pin: queryBoolean.optional(),
+  search: z.string().trim().min(1).max(200).optional().describe("Part of the address, case-insensitive"),
+});
+
+export const zEmailPage = z.object({
+  emails: z.array(zEmail),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  totalPages: z.number().int(),
+});
+
+export const zUpdateEmailInput = z
+  .object({
+    id: zId("mailbox"),
+    tag: zTag.nullable().optional(),
+    like: jsonBoolean.optional(),
+    pin: jsonBoolean.optional(),
+    expiresIn: expiresIn().optional(),
+    expiresAt: expiresAt().nullable().optional(),
+  })
+  .refine(...onlyOneExpiry("expiresIn", "expiresAt"));
+
+export const zEmailDeleted = z.object({ id: z.string(), deleted: z.literal(true) });

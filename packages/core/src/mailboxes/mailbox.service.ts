@@ -1,0 +1,246 @@
+import { MailroomError, type MailboxStatus } from "@mailroom/contracts";
+import type { CoreDeps } from "../deps.js";
+import { newId } from "../ids.js";
+import { mailboxAddressFromParts, normaliseAddress, parseMailboxAddress } from "./mailbox-address.js";
+import { resolveMailboxDomain } from "./mailbox-domain.js";
+import {
+  countLiveMailboxes,
+  countTenantMailboxes,
+  deleteExpiredMailboxByAddress,
+  deleteExpiredMailboxes,
+  deleteTenantMailbox,
+  findDeliverableMailboxRow,
+  findMailboxByAddress,
+  findTenantMailbox,
+  insertMailbox,
+  listTenantMailboxesAfter,
+  lockTenant,
+  searchTenantMailboxes,
+  updateTenantMailbox,
+  type MailboxFilters,
+} from "./mailbox.repository.js";
+import type { MailboxRow, MailboxUpdate } from "./mailbox.table.js";
+import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password-hash.js";
+
+/** The one mailbox model; each REST dialect maps it to its own shape. Never carries the password. */
+export interface Mailbox {
+  id: string;
+  tenantId: string;
+  address: string;
+  localPart: string;
+  domain: string;
+  /** The tenant's own domain, or null on a system domain. */
+  domainId: string | null;
+  status: MailboxStatus;
+  tag: string | null;
+  liked: boolean;
+  pinned: boolean;
+  hasPassword: boolean;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+export function toMailbox(row: MailboxRow): Mailbox {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    address: row.address,
+    localPart: row.local_part,
+    domain: row.domain,
+    domainId: row.domain_id,
+    status: row.status,
+    tag: row.tag,
+    liked: row.liked,
+    pinned: row.pinned,
+    hasPassword: row.password_hash !== null,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** At most one of the two (the API's schemas enforce it); `expiresAt: null` clears an expiry. */
+export interface ExpiryInput {
+  expiresIn?: number | undefined;
+  expiresAt?: string | null | undefined;
+}
+
+export type CreateMailboxInput = ({ address: string } | { username: string; domain: string }) &
+  ExpiryInput & {
+    password?: string | undefined;
+    tag?: string | undefined;
+  };
+
+export interface UpdateMailboxInput extends ExpiryInput {
+  password?: string | undefined;
+  status?: MailboxStatus | undefined;
+  tag?: string | null | undefined;
+  liked?: boolean | undefined;
+  pinned?: boolean | undefined;
+}
+
+/** undefined = leave as is; null = never expires. */
+function resolveExpiry(input: ExpiryInput, mustBeFuture: boolean): Date | null | undefined {
+  let at: Date | null | undefined;
+  if (input.expiresIn !== undefined) at = new Date(Date.now() + input.expiresIn * 1000);
+  else if (input.expiresAt === null) at = null;
+  else if (input.expiresAt !== undefined) at = new Date(input.expiresAt);
+  // A new mailbox that is dead on arrival is a mistake; an update may expire one now on purpose.
+  if (mustBeFuture && at && at.getTime() <= Date.now()) throw new MailroomError("MAILBOX_EXPIRY_INVALID");
+  return at;
+}
+
+/** An empty tag is no tag. */
+function normaliseTag(tag: string | null | undefined): string | null | undefined {
+  return tag === undefined || tag === null ? tag : tag.trim() || null;
+}
+
+const taken = () => new MailroomError("EMAIL_ADDRESS_TAKEN");
+const notFound = (id: string) => new MailroomError("MAILBOX_NOT_FOUND", `Mailbox ${id} not found`);
+
+export async function createMailbox(deps: CoreDeps, tenantId: string, input: CreateMailboxInput): Promise<Mailbox> {
+  const { reservedPrefixes } = deps.config;
+  const parsed =
+    "address" in input
+      ? parseMailboxAddress(input.address, reservedPrefixes)
+      : mailboxAddressFromParts(input.username, input.domain, reservedPrefixes);
+  const expiresAt = resolveExpiry(input, true) ?? null;
+  // Hash before the transaction: scrypt is slow on purpose and must not hold the tenant lock.
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+
+  const mailbox = await deps.db.transaction().execute(async (trx) => {
+    const tenant = await lockTenant(trx, tenantId);
+    if (!tenant) throw new MailroomError("TENANT_NOT_FOUND", `Tenant ${tenantId} not found`);
+    const domain = await resolveMailboxDomain(trx, deps.config, tenant, parsed.domain);
+
+    await deleteExpiredMailboxByAddress(trx, parsed.address);
+    if (await findMailboxByAddress(trx, parsed.address)) throw taken();
+
+    const quota = deps.config.mailboxQuotas[tenant.plan];
+    if (quota !== null && (await countLiveMailboxes(trx, tenant.id)) >= quota) {
+      throw new MailroomError(
+        "MAILBOX_QUOTA_EXCEEDED",
+        `Mailbox limit reached: the ${tenant.plan} plan allows ${quota} mailbox${quota === 1 ? "" : "es"}`,
+      );
+    }
+
+    // Another tenant may have taken the address since the check above: the unique index has the last word.
+    const row = await insertMailbox(trx, {
+      id: newId("mailbox"),
+      tenant_id: tenant.id,
+      domain_id: domain.domainId,
+      domain: parsed.domain,
+      local_part: parsed.localPart,
+      address: parsed.address,
+      password_hash: passwordHash,
+      tag: normaliseTag(input.tag) ?? null,
+      expires_at: expiresAt,
+    });
+    if (!row) throw taken();
+    return toMailbox(row);
+  });
+  deps.logger.info({ tenantId, mailboxId: mailbox.id, expiresAt: mailbox.expiresAt }, "mailbox created");
+  return mailbox;
+}
+
+export async function getMailbox(deps: CoreDeps, tenantId: string, id: string): Promise<Mailbox> {
+  const row = await findTenantMailbox(deps.db, tenantId, id);
+  // Another tenant's mailbox is "not found" too: ids never leak across tenants.
+  if (!row) throw notFound(id);
+  return toMailbox(row);
+}
+
+/** Document 1's list: keyset pages; `total` counts all of the tenant's mailboxes. */
+export async function listMailboxes(
+  deps: CoreDeps,
+  tenantId: string,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<{ mailboxes: Mailbox[]; total: number; nextCursor: string | null }> {
+  const rows = await listTenantMailboxesAfter(deps.db, tenantId, page.cursor, page.limit + 1);
+  const more = rows.length > page.limit;
+  const mailboxes = rows.slice(0, page.limit).map(toMailbox);
+  const total = await countTenantMailboxes(deps.db, tenantId);
+  return { mailboxes, total, nextCursor: more ? mailboxes[mailboxes.length - 1]!.id : null };
+}
+
+/** Document 2's list: numbered pages with filters. */
+export async function searchMailboxes(
+  deps: CoreDeps,
+  tenantId: string,
+  query: { page: number; pageSize: number; tag?: string | undefined; like?: boolean | undefined; pin?: boolean | undefined; search?: string | undefined },
+): Promise<{ mailboxes: Mailbox[]; total: number }> {
+  const filters: MailboxFilters = {
+    tag: query.tag,
+    liked: query.like,
+    pinned: query.pin,
+    search: query.search === undefined ? undefined : normaliseAddress(query.search),
+  };
+  const { rows, total } = await searchTenantMailboxes(
+    deps.db,
+    tenantId,
+    filters,
+    (query.page - 1) * query.pageSize,
+    query.pageSize,
+  );
+  return { mailboxes: rows.map(toMailbox), total };
+}
+
+export async function updateMailbox(
+  deps: CoreDeps,
+  tenantId: string,
+  id: string,
+  input: UpdateMailboxInput,
+): Promise<Mailbox> {
+  const patch: MailboxUpdate = {};
+  const expiresAt = resolveExpiry(input, false);
+  if (expiresAt !== undefined) patch.expires_at = expiresAt;
+  if (input.password !== undefined) patch.password_hash = await hashPassword(input.password);
+  if (input.status !== undefined) patch.status = input.status;
+  const tag = normaliseTag(input.tag);
+  if (tag !== undefined) patch.tag = tag;
+  if (input.liked !== undefined) patch.liked = input.liked;
+  if (input.pinned !== undefined) patch.pinned = input.pinned;
+
+  const row = await updateTenantMailbox(deps.db, tenantId, id, patch);
+  if (!row) throw notFound(id);
+  deps.logger.info(
+    { tenantId, mailboxId: id, fields: Object.keys(patch).map((k) => (k === "password_hash" ? "password" : k)) },
+    "mailbox updated",
+  );
+  return toMailbox(row);
+}
+
+/** The address is free again at once; the mailbox's mail goes with it (foreign keys cascade). */
+export async function deleteMailbox(deps: CoreDeps, tenantId: string, id: string): Promise<void> {
+  if (!(await deleteTenantMailbox(deps.db, tenantId, id))) throw notFound(id);
+  deps.logger.info({ tenantId, mailboxId: id }, "mailbox deleted");
+}
+
+/** For the SMTP receiver: the mailbox mail to `address` goes to, or null (→ 550 at RCPT). */
+export async function findDeliverableMailbox(deps: CoreDeps, address: string): Promise<Mailbox | null> {
+  const row = await findDeliverableMailboxRow(deps.db, normaliseAddress(address));
+  return row ? toMailbox(row) : null;
+}
+
+/**
+ * For SMTP submission: the mailbox when `password` is right and the mailbox may send (active,
+ * unexpired, has a password); null otherwise, taking about as long either way.
+ */
+export async function verifyMailboxPassword(deps: CoreDeps, address: string, password: string): Promise<Mailbox | null> {
+  const row = await findDeliverableMailboxRow(deps.db, normaliseAddress(address));
+  if (!row?.password_hash) return verifyAgainstDummy(password).then(() => null);
+  return (await verifyPassword(password, row.password_hash)) ? toMailbox(row) : null;
+}
+
+const PURGE_BATCH = 500;
+
+/** Delete every expired mailbox, in batches so one run never holds a huge delete. */
+export async function purgeExpiredMailboxes(deps: CoreDeps): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const rows = await deleteExpiredMailboxes(deps.db, PURGE_BATCH);
+    purged += rows.length;
+    if (rows.length < PURGE_BATCH) break;
+  }
+  if (purged > 0) deps.logger.info({ purged }, "expired mailboxes purged");
+  return purged;
+}
