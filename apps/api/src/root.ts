@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { domainsRouter } from "./routers/domains.router.js";
 import { keysRouter } from "./routers/keys.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
 import { router } from "./trpc.js";
@@ -7,6 +8,7 @@ export const appRouter = router({
   tenants: tenantsRouter,
   keys: keysRouter,
   // domains (issue 3)
+  domains: domainsRouter,
 
   // mailboxes (issue 4)
 

@@ -20,13 +20,17 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   };
 }
 
-/** A real server on port 0 over this process's test database. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** A real server on port 0 over this process's test database; tests that drive jobs turn them off. */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { backgroundJobs?: boolean } = {},
+): Promise<TestServer> {
   const config = parseConfig(testEnv(env));
   const app = await startMailroom({
     config,
     database: await getTestDatabase(),
     logger: createLogger(config.logLevel),
+    backgroundJobs: options.backgroundJobs,
   });
   return new TestServer(app);
 }
