@@ -530,13 +530,20 @@ describe("who owns a name", () => {
     expect(cAdd.body).toEqual(taken);
     expect((await listAll(c.api_key)).total).toBe(0);
 
-    // The background check meets the unique index instead of the pre-check: B still stays pending.
+    // With B's DKIM key published too, B's records are all right; the background check has no
+    // pre-check and meets the unique index on verified names instead: B still stays pending.
+    dns.add(dkimNameOf(bDomain), { type: "TXT", value: bDomain.dns_records.find(isDkim)!.value });
     expect(await recheck(bDomain.id)).toMatchObject({ to: "pending_verification" });
+    const bRow = await server.app.core.deps.db
+      .selectFrom("domains")
+      .select("last_check")
+      .where("id", "=", bDomain.id)
+      .executeTakeFirstOrThrow();
+    expect(bRow.last_check).toMatchObject({ note: "verified by another account" });
     expect((await server.call("GET", `/api/v1/domains/${bDomain.id}`, { key: b.api_key })).body.verified_at).toBeNull();
 
     // Once the owner deletes it, the name is free for the next verified claim.
     expect((await server.call("DELETE", `/api/v1/domains/${aDomain.id}`, { key: a.api_key })).status).toBe(200);
-    dns.add(dkimNameOf(bDomain), { type: "TXT", value: bDomain.dns_records.find(isDkim)!.value });
     expect((await verify(b.api_key, bDomain.id)).body.status).toBe("active");
   });
 

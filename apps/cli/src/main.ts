@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { describeError } from "./client.js";
+import { domainsCommand } from "./commands/domains.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
 import { tenantsCommand } from "./commands/tenants.js";
 import { createContext } from "./context.js";
@@ -16,6 +17,7 @@ const ctx = createContext(program);
 program.addCommand(tenantsCommand(ctx));
 program.addCommand(keysCommand(ctx));
 program.addCommand(whoamiCommand(ctx));
+program.addCommand(domainsCommand(ctx));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${describeError(err)}\n`);
