@@ -1,5 +1,6 @@
 import { createPublicKey, randomBytes } from "node:crypto";
 import { domainToASCII } from "node:url";
+import { ConfigError, parseConfig } from "@mailroom/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestDnsServer, type ZoneRecord } from "./support/dns-server.js";
 import { ADMIN_KEY, startTestServer, type TestServer } from "./support/test-server.js";
@@ -643,5 +644,20 @@ describe("the API description", () => {
     );
     expect(paths["/domains"].post.responses["201"]).toBeDefined();
     expect(paths["/domains/{id}"].delete).toBeDefined();
+  });
+});
+
+describe("MAILROOM_DNS_SERVERS", () => {
+  it("takes a comma-separated list of IP addresses with optional ports", () => {
+    const config = parseConfig({ MAILROOM_DNS_SERVERS: "127.0.0.1:5353, 1.1.1.1,[::1]:53,::1" });
+    expect(config.dnsServers).toEqual(["127.0.0.1:5353", "1.1.1.1", "[::1]:53", "::1"]);
+    expect(parseConfig({}).dnsServers).toEqual([]);
+  });
+
+  it.each(["dns.google", "127.0.0.1:0", "127.0.0.1:dns", "1.2.3.4:53:1"])("rejects %j, naming the variable", (value) => {
+    expect(() => parseConfig({ MAILROOM_DNS_SERVERS: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ MAILROOM_DNS_SERVERS: value })).toThrow(
+      `MAILROOM_DNS_SERVERS: "${value}" is not <ip> or <ip>:<port> (IPv6 as [addr]:port)`,
+    );
   });
 });

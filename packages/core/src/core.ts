@@ -48,7 +48,8 @@ export async function createCore(deps: CoreDeps) {
     // domains (issue 3)
     domains: {
       create: (tenantId: string, input: CreateDomainInput) => createDomain(deps, tenantId, input),
-      list: (tenantId: string, page: { limit: number; cursor?: string | undefined }) => listDomains(deps, tenantId, page),
+      list: (tenantId: string, page: { limit: number; cursor?: string | undefined }) =>
+        listDomains(deps, tenantId, page),
       get: (tenantId: string, id: string) => getDomain(deps, tenantId, id),
       dns: (tenantId: string, id: string) => getDomainDns(deps, tenantId, id),
       verify: (tenantId: string, id: string, options: { requireDkim?: boolean | undefined }) =>

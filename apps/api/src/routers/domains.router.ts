@@ -17,7 +17,12 @@ const tags = ["Domains"];
 export const domainsRouter = router({
   create: tenantProcedure
     .meta({
-      openapi: { method: "POST", path: "/domains", tags, summary: "Add a custom domain and get the DNS records to publish" },
+      openapi: {
+        method: "POST",
+        path: "/domains",
+        tags,
+        summary: "Add a custom domain and get the DNS records to publish",
+      },
       successStatus: 201,
     })
     .input(zCreateDomainInput)
@@ -48,7 +53,9 @@ export const domainsRouter = router({
     })
     .input(zVerifyDomainInput)
     .output(zDomainVerification)
-    .mutation(({ ctx, input }) => ctx.core.domains.verify(ctx.tenant.id, input.id, { requireDkim: input.require_dkim })),
+    .mutation(({ ctx, input }) =>
+      ctx.core.domains.verify(ctx.tenant.id, input.id, { requireDkim: input.require_dkim }),
+    ),
 
   delete: tenantProcedure
     .meta({

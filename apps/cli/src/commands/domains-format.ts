@@ -40,7 +40,10 @@ export function formatCheck(check: DnsRecordCheck): string {
  * terminal, and a wrapped value must still copy into a DNS panel's field without table borders.
  */
 export function toRecordTable(records: DnsRecord[]): string {
-  const rows = [["TYPE", "HOST", "PRIORITY", "VALUE"], ...records.map((r) => [r.type, r.host, String(r.priority ?? ""), r.value])];
+  const rows = [
+    ["TYPE", "HOST", "PRIORITY", "VALUE"],
+    ...records.map((r) => [r.type, r.host, String(r.priority ?? ""), r.value]),
+  ];
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join("  ")).join("\n");
 }

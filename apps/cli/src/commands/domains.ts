@@ -71,7 +71,8 @@ export function domainsCommand(ctx: Context): Command {
       }
       const dns = await withSpinner("Loading records…", () => ctx.client().domains.dns.query({ id }), ctx.output());
       if (ctx.output().json) return printObject(dns, ctx.output());
-      const text = opts.format === "bind" ? toBindLines(dns.domain, dns.records).join("\n") : toRecordTable(dns.records);
+      const text =
+        opts.format === "bind" ? toBindLines(dns.domain, dns.records).join("\n") : toRecordTable(dns.records);
       process.stdout.write(`${text}\n`);
     });
 
@@ -86,7 +87,8 @@ export function domainsCommand(ctx: Context): Command {
     .action(async (id: string, opts: { requireDkim?: boolean; wait?: number; interval: number }) => {
       const input = { id, ...(opts.requireDkim === undefined ? {} : { require_dkim: opts.requireDkim }) };
       const deadline = Date.now() + (opts.wait ?? 0) * 1000;
-      let result = await withSpinner("Looking up DNS records…", () => ctx.client().domains.verify.mutate(input), ctx.output());
+      const check = () => ctx.client().domains.verify.mutate(input);
+      let result = await withSpinner("Looking up DNS records…", check, ctx.output());
       while (opts.wait !== undefined && result.status !== "active" && Date.now() < deadline) {
         const pause = Math.min(opts.interval * 1000, Math.max(0, deadline - Date.now()));
         const left = Math.ceil((deadline - Date.now()) / 1000);
@@ -94,7 +96,7 @@ export function domainsCommand(ctx: Context): Command {
           `Status ${result.status}; checking again (${left} s left)…`,
           async () => {
             await new Promise((resolve) => setTimeout(resolve, pause));
-            return ctx.client().domains.verify.mutate(input);
+            return check();
           },
           ctx.output(),
         );
@@ -118,7 +120,8 @@ export function domainsCommand(ctx: Context): Command {
     .option("--force", "also delete its mailboxes and their mail")
     .action(async (id: string, opts: { force?: boolean }) => {
       const input = { id, ...(opts.force ? { force: "true" as const } : {}) };
-      const result = await withSpinner("Deleting domain…", () => ctx.client().domains.delete.mutate(input), ctx.output());
+      const remove = () => ctx.client().domains.delete.mutate(input);
+      const result = await withSpinner("Deleting domain…", remove, ctx.output());
       printObject({ id, ...result }, ctx.output());
     });
 

@@ -150,9 +150,10 @@ export async function deleteDomain(
     const mailboxes = await countMailboxesOnDomain(trx, row.id);
     if (mailboxes > 0) {
       if (!options.force) {
+        const count = `${mailboxes} mailbox${mailboxes === 1 ? "" : "es"}`;
         throw new MailroomError(
           "DOMAIN_HAS_MAILBOXES",
-          `${row.name} still has ${mailboxes} mailbox${mailboxes === 1 ? "" : "es"}; delete them first or pass force=true`,
+          `${row.name} still has ${count}; delete them first or pass force=true`,
         );
       }
       await removeMailboxesOnDomain(trx, row.id);
