@@ -90,7 +90,7 @@ export function domainsCommand(ctx: Context): Command {
       const check = () => ctx.client().domains.verify.mutate(input);
       let result = await withSpinner("Looking up DNS records…", check, ctx.output());
       while (opts.wait !== undefined && result.status !== "active" && Date.now() < deadline) {
-        const pause = Math.min(opts.interval * 1000, Math.max(0, deadline - Date.now()));
+        const pause = Math.min(Math.max(1, opts.interval) * 1000, Math.max(0, deadline - Date.now()));
         const left = Math.ceil((deadline - Date.now()) / 1000);
         result = await withSpinner(
           `Status ${result.status}; checking again (${left} s left)…`,
@@ -105,7 +105,7 @@ export function domainsCommand(ctx: Context): Command {
         printObject(result, ctx.output());
       } else {
         process.stdout.write(`${result.domain} (${result.id}): ${result.status}\n`);
-        for (const check of result.records) process.stdout.write(`${formatCheck(check)}\n`);
+        for (const record of result.records) process.stdout.write(`${formatCheck(record)}\n`);
       }
       if (opts.wait !== undefined && result.status !== "active") {
         process.stderr.write(`error: ${result.domain} is still ${result.status} after ${opts.wait} s\n`);
