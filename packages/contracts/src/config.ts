@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { PLANS, PLAN_DEFAULTS, type Plan } from "./plans.js";
 
@@ -18,6 +19,34 @@ const systemDomains = z
     }
     return out;
   });
+
+/** `127.0.0.1:5353,[::1]:53,1.1.1.1` → node:dns Resolver.setServers form; empty = the system's resolvers. */
+const dnsServers = z.string().transform((value, ctx) => {
+  const out: string[] = [];
+  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+    // Resolver.setServers takes IP addresses only (it never resolves a name to find a resolver).
+    const [ip = "", portText] = splitHostPort(part);
+    if (!isIP(ip) || (portText !== undefined && !validPort(portText))) {
+      ctx.addIssue({ code: "custom", message: `"${part}" is not <ip> or <ip>:<port> (IPv6 as [addr]:port)` });
+      return z.NEVER;
+    }
+    out.push(part);
+  }
+  return out;
+});
+
+function validPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}
+
+/** `[::1]:53` → ["::1", "53"]; `::1` → ["::1"]; `1.2.3.4:53` → ["1.2.3.4", "53"]. */
+function splitHostPort(value: string): [string, string?] {
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return [bracketed[1] ?? "", bracketed[2]];
+  if (isIP(value) === 6) return [value];
+  const [host = "", port, ...rest] = value.split(":");
+  return rest.length > 0 ? [""] : [host, port];
+}
 
 /** `free:1000,pro:5000` → per-plan numbers, defaults for plans not named. */
 function perPlanNumbers<T extends number | null>(defaults: Record<Plan, T>, allowUnlimited: boolean) {
@@ -90,6 +119,7 @@ export const configSchema = z.object({
     .regex(/^[a-z0-9.-]+$/i, "must be a host name")
     .default("localhost"),
   MAILROOM_SYSTEM_DOMAINS: systemDomains.default([{ domain: "mailroom.localhost", premium: false }]),
+  MAILROOM_DNS_SERVERS: dnsServers.default([]),
   MAILROOM_ADMIN_KEY: z.string().min(24, "must be at least 24 characters").optional(),
   MAILROOM_RATE_LIMITS: perPlanNumbers(DEFAULT_RATE_LIMITS, false).default(DEFAULT_RATE_LIMITS),
   MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
@@ -107,6 +137,8 @@ export interface MailroomConfig {
   dataDir: string;
   hostname: string;
   systemDomains: { domain: string; premium: boolean }[];
+  /** Resolvers for domain verification, as node:dns setServers takes them; empty = the system's. */
+  dnsServers: string[];
   adminKey: string | undefined;
   rateLimits: Record<Plan, number>;
   /** Mailboxes per tenant by plan; null = unlimited. */
@@ -138,6 +170,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
     dataDir: c.MAILROOM_DATA_DIR,
     hostname: c.MAILROOM_HOSTNAME.toLowerCase(),
     systemDomains: c.MAILROOM_SYSTEM_DOMAINS,
+    dnsServers: c.MAILROOM_DNS_SERVERS,
     adminKey: c.MAILROOM_ADMIN_KEY,
     rateLimits: c.MAILROOM_RATE_LIMITS,
     mailboxQuotas: c.MAILROOM_MAILBOX_QUOTAS,
