@@ -9,6 +9,7 @@ import {
   openDatabase,
   type Core,
   type DatabaseHandle,
+  type DeliveryWorker,
   type Logger,
 } from "@mailroom/core";
 import { backgroundJobs, scheduleJobs } from "./background-jobs.js";
@@ -24,6 +25,11 @@ export interface StartOptions {
   database?: DatabaseHandle;
   /** Tests that drive jobs themselves turn the schedule off. */
   backgroundJobs?: boolean;
+  /**
+   * The delivery worker: off with `false`; `tenantIds` limits it to those tenants' mail (tests on a
+   * database shared by several test processes). Default: on, every tenant.
+   */
+  delivery?: false | { tenantIds?: ReadonlySet<string> };
 }
 
 export interface RunningMailroom {
@@ -31,6 +37,10 @@ export interface RunningMailroom {
   database: DatabaseHandle;
   httpPort: number;
   httpUrl: string;
+  /** The SMTP submission port. */
+  submissionPort: number;
+  /** This process's delivery worker, unless turned off. */
+  deliveryWorker: DeliveryWorker | undefined;
   stop(): Promise<void>;
 }
 
@@ -49,7 +59,9 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
     const core = await createCore({ db: database.db, config, logger });
 
-    const http = createHttpServer({ router: appRouter, core, database, logger, version: VERSION });
+    // A base64 body is 4/3 of the bytes it carries: the largest message must fit, with room for the JSON.
+    const maxBodySize = Math.ceil((config.smtp.maxMessageBytes * 4) / 3) + 1024 * 1024;
+    const http = createHttpServer({ router: appRouter, core, database, logger, version: VERSION, maxBodySize });
     http.listen(config.http.port, config.http.host);
     await once(http, "listening");
     stops.unshift(async () => {
@@ -57,6 +69,13 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       await new Promise<void>((resolve) => http.close(() => resolve()));
     });
     const httpPort = (http.address() as AddressInfo).port;
+
+    // Stopped in reverse: submission stops taking mail first, then the worker finishes what it holds.
+    const worker =
+      options.delivery === false ? undefined : core.sending.createWorker({ tenantIds: options.delivery?.tenantIds }).start();
+    if (worker) stops.unshift(() => worker.stop());
+    const submission = await core.sending.startSubmission();
+    stops.unshift(() => submission.close());
 
     if (options.backgroundJobs !== false) stops.unshift(scheduleJobs(backgroundJobs(core), logger));
 
@@ -67,6 +86,8 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       database,
       httpPort,
       httpUrl,
+      submissionPort: submission.port,
+      deliveryWorker: worker,
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();
       },

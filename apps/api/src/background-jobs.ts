@@ -19,6 +19,7 @@ export function backgroundJobs(core: Core): BackgroundJob[] {
     // receiving (issue 5)
 
     // sending (issue 6)
+    { name: "prune-idempotency-keys", everyMs: 3_600_000, run: () => core.maintenance.pruneIdempotencyKeys() },
   ];
 }
 

@@ -3,6 +3,7 @@ import { accountsRouter } from "./routers/accounts.router.js";
 import { domainsRouter } from "./routers/domains.router.js";
 import { emailsRouter } from "./routers/emails.router.js";
 import { keysRouter } from "./routers/keys.router.js";
+import { sendRouter, sentMessagesRouter } from "./routers/send.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
 import { router } from "./trpc.js";
 
@@ -19,6 +20,8 @@ export const appRouter = router({
   // receiving (issue 5)
 
   // sending (issue 6)
+  send: sendRouter,
+  sentMessages: sentMessagesRouter,
 });
 
 export type AppRouter = typeof appRouter;

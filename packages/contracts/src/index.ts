@@ -14,3 +14,4 @@ export * from "./schemas/mailboxes.js";
 // receiving (issue 5)
 
 // sending (issue 6)
+export * from "./schemas/sending.js";

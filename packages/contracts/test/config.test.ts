@@ -5,7 +5,7 @@ describe("configuration", () => {
   it("has working defaults for an empty environment", () => {
     const c = parseConfig({});
     expect(c.http).toEqual({ host: "127.0.0.1", port: 3000 });
-    expect(c.smtp).toEqual({ host: "127.0.0.1", port: 2525, submissionPort: 2587 });
+    expect(c.smtp).toMatchObject({ host: "127.0.0.1", port: 2525, submissionPort: 2587 });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.dataDir).toBe("./.mailroom");
     expect(c.systemDomains).toEqual([{ domain: "mailroom.localhost", premium: false }]);
