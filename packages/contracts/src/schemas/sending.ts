@@ -41,6 +41,8 @@ const zAddressList = z.union([
   z.array(zSendAddress).min(1, "Give at least one address").max(SEND_MAX_RECIPIENTS),
 ]);
 
+const CUSTOM_HEADER = /^X-[A-Za-z0-9-]{1,76}$/i;
+
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
 
 export const zSendAttachment = z.object({
@@ -63,10 +65,14 @@ export const zSendInput = z
     html: z.string().optional(),
     text: z.string().optional(),
     headers: z
-      .record(
-        z.string().regex(/^X-[A-Za-z0-9-]+$/i, "Only custom X- headers may be set"),
-        zHeaderText(998),
-      )
+      .record(z.string(), zHeaderText(998))
+      .superRefine((headers, ctx) => {
+        for (const name of Object.keys(headers)) {
+          if (!CUSTOM_HEADER.test(name)) {
+            ctx.addIssue({ code: "custom", path: [name], message: "Only custom X- headers may be set" });
+          }
+        }
+      })
       .optional()
       .describe("Custom X- headers"),
     attachments: z.array(zSendAttachment).max(SEND_MAX_ATTACHMENTS).optional(),
