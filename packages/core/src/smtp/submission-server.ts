@@ -52,7 +52,8 @@ export async function startSubmissionServer(
     disabledCommands: tls ? [] : ["STARTTLS"],
     ...(tls ?? {}),
     maxRecipients: SUBMISSION_MAX_RECIPIENTS,
-    hideENHANCEDSTATUSCODES: false,
+    // Our replies carry their own enhanced codes (the library would derive 5.1.1 for every 550).
+    hideENHANCEDSTATUSCODES: true,
     disableReverseLookup: true,
     closeTimeout: SHUTDOWN_GRACE_MS,
     logger: false,
