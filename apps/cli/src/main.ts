@@ -5,6 +5,7 @@ import { accountsCommand } from "./commands/accounts.js";
 import { emailsCommand } from "./commands/emails.js";
 import { domainsCommand } from "./commands/domains.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
+import { sendCommand, statusCommand } from "./commands/send.js";
 import { tenantsCommand } from "./commands/tenants.js";
 import { createContext } from "./context.js";
 
@@ -22,6 +23,8 @@ program.addCommand(whoamiCommand(ctx));
 program.addCommand(accountsCommand(ctx));
 program.addCommand(emailsCommand(ctx));
 program.addCommand(domainsCommand(ctx));
+program.addCommand(sendCommand(ctx));
+program.addCommand(statusCommand(ctx));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${describeError(err)}\n`);
