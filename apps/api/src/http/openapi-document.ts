@@ -27,7 +27,7 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
     { url: "/api/v1", description: "This server" },
     { url: "/v1", description: "The same API at document 1's base path" },
   ];
-  const errorSchema = z.toJSONSchema(zErrorBody, { target: "openapi-3.0" });
+  const errorSchema = z.toJSONSchema(zErrorBody);
   delete (errorSchema as { $schema?: unknown }).$schema;
   doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema as never } };
   const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@mailroom/contracts";
-import { createLogger } from "@mailroom/core";
+import { createLogger, type DatabaseHandle } from "@mailroom/core";
 import { startMailroom, type RunningMailroom } from "../../src/app.js";
 import { getTestDatabase } from "./test-database.js";
 
@@ -21,12 +21,15 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 }
 
 /** A real server on port 0 over this process's test database. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = parseConfig(testEnv(env));
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { logTo?: { write(line: string): void }; database?: DatabaseHandle } = {},
+): Promise<TestServer> {
+  const config = parseConfig(testEnv(options.logTo ? { LOG_LEVEL: "debug", ...env } : env));
   const app = await startMailroom({
     config,
-    database: await getTestDatabase(),
-    logger: createLogger(config.logLevel),
+    database: options.database ?? (await getTestDatabase()),
+    logger: createLogger(config.logLevel, options.logTo),
   });
   return new TestServer(app);
 }

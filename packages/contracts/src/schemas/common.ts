@@ -13,8 +13,7 @@ export const zErrorBody = z
       .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
       .optional()
       .describe("Field-level problems; only on validation errors"),
-  })
-  .meta({ id: "Error" });
+  });
 export type ErrorBody = z.infer<typeof zErrorBody>;
 
 export const zDeleted = z.object({ deleted: z.literal(true) });

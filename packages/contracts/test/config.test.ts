@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../src/config.js";
+
+describe("configuration", () => {
+  it("has working defaults for an empty environment", () => {
+    const c = parseConfig({});
+    expect(c.http).toEqual({ host: "127.0.0.1", port: 3000 });
+    expect(c.smtp).toEqual({ host: "127.0.0.1", port: 2525, submissionPort: 2587 });
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.dataDir).toBe("./.mailroom");
+    expect(c.systemDomains).toEqual([{ domain: "mailroom.localhost", premium: false }]);
+    expect(c.rateLimits).toEqual({ free: 1000, pro: 5000, lifetime: 10000 });
+  });
+
+  it("parses lists and per-plan numbers, treating empty variables as unset", () => {
+    const c = parseConfig({
+      MAILROOM_SYSTEM_DOMAINS: "ig.do, KFC.sh:premium,uv.do:premium",
+      MAILROOM_RATE_LIMITS: "free:5",
+      DATABASE_URL: "",
+    });
+    expect(c.systemDomains).toEqual([
+      { domain: "ig.do", premium: false },
+      { domain: "kfc.sh", premium: true },
+      { domain: "uv.do", premium: true },
+    ]);
+    expect(c.rateLimits).toEqual({ free: 5, pro: 5000, lifetime: 10000 });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it("names every bad variable in one error", () => {
+    const attempt = () =>
+      parseConfig({ PORT: "70000", DATABASE_URL: "mysql://x", MAILROOM_RATE_LIMITS: "gold:1", LOG_LEVEL: "loud" });
+    expect(attempt).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        attempt();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
+    expect(message).toMatch(/PORT: /);
+    expect(message).toContain("DATABASE_URL: must be a postgres:// connection string");
+    expect(message).toContain('MAILROOM_RATE_LIMITS: "gold:1" is not <plan>:<whole number>');
+    expect(message).toMatch(/LOG_LEVEL: /);
+  });
+});
