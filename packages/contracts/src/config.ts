@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { PLANS, PLAN_DEFAULTS, type Plan } from "./plans.js";
 
@@ -72,6 +73,22 @@ const prefixList = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+/** `10.0.0.1,127.0.0.1:5353,[::1]:53` → the same list; each an IP address with an optional port. */
+const dnsServerList = z.string().transform((value, ctx) => {
+  const out: string[] = [];
+  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(part) ?? /^([\d.]+)(?::(\d{1,5}))?$/.exec(part);
+    const host = match?.[1] ?? part;
+    const portOk = match?.[2] === undefined || Number(match[2]) <= 65535;
+    if (!isIP(host) || !portOk) {
+      ctx.addIssue({ code: "custom", message: `"${part}" is not an IP address with an optional :port` });
+      return z.NEVER;
+    }
+    out.push(part);
+  }
+  return out;
+});
+
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 export const configSchema = z.object({
@@ -80,6 +97,11 @@ export const configSchema = z.object({
   SMTP_PORT: port.default(2525),
   SMTP_HOST: z.string().min(1).default("127.0.0.1"),
   SUBMISSION_PORT: port.default(2587),
+  SMTP_TLS_CERT: z.string().min(1).optional(),
+  SMTP_TLS_KEY: z.string().min(1).optional(),
+  MAILROOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024, "must be at least 1024").default(25 * 1024 * 1024),
+  MAILROOM_GREET_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  MAILROOM_DNS_SERVERS: dnsServerList.default([]),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
@@ -96,13 +118,29 @@ export const configSchema = z.object({
   MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
   MAILROOM_TRUST_PROXY: boolean.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+})
+  .refine((c) => (c.SMTP_TLS_CERT === undefined) === (c.SMTP_TLS_KEY === undefined), {
+    message: "set both SMTP_TLS_CERT and SMTP_TLS_KEY, or neither",
+    path: ["SMTP_TLS_KEY"],
+  });
 
 export type RawConfig = z.infer<typeof configSchema>;
 
 export interface MailroomConfig {
   http: { host: string; port: number };
-  smtp: { host: string; port: number; submissionPort: number };
+  smtp: {
+    host: string;
+    port: number;
+    submissionPort: number;
+    /** Largest message accepted (advertised as SIZE). */
+    maxMessageBytes: number;
+    /** Paths of a PEM certificate and key; STARTTLS is offered only when set. */
+    tls: { certPath: string; keyPath: string } | null;
+    /** How long the MX waits before its greeting; a client that talks first is refused. */
+    greetPauseMs: number;
+  };
+  /** DNS servers for SPF/DKIM/DMARC look-ups (IP or IP:port); empty = the system's resolver. */
+  dnsServers: string[];
   databaseUrl: string | undefined;
   dataDir: string;
   hostname: string;
@@ -133,7 +171,15 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
   const c = result.data;
   return {
     http: { host: c.HOST, port: c.PORT },
-    smtp: { host: c.SMTP_HOST, port: c.SMTP_PORT, submissionPort: c.SUBMISSION_PORT },
+    smtp: {
+      host: c.SMTP_HOST,
+      port: c.SMTP_PORT,
+      submissionPort: c.SUBMISSION_PORT,
+      maxMessageBytes: c.MAILROOM_MAX_MESSAGE_BYTES,
+      tls: c.SMTP_TLS_CERT && c.SMTP_TLS_KEY ? { certPath: c.SMTP_TLS_CERT, keyPath: c.SMTP_TLS_KEY } : null,
+      greetPauseMs: c.MAILROOM_GREET_PAUSE_MS,
+    },
+    dnsServers: c.MAILROOM_DNS_SERVERS,
     databaseUrl: c.DATABASE_URL,
     dataDir: c.MAILROOM_DATA_DIR,
     hostname: c.MAILROOM_HOSTNAME.toLowerCase(),

@@ -11,5 +11,6 @@ export * from "./schemas/keys.js";
 export * from "./schemas/mailboxes.js";
 
 // receiving (issue 5)
+export * from "./schemas/messages.js";
 
 // sending (issue 6)
