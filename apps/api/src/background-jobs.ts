@@ -13,6 +13,7 @@ export function backgroundJobs(core: Core): BackgroundJob[] {
     // domains (issue 3)
 
     // mailboxes (issue 4)
+    { name: "purge-expired-mailboxes", everyMs: 60_000, run: () => core.maintenance.purgeExpiredMailboxes() },
 
     // receiving (issue 5)
 

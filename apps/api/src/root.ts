@@ -1,4 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { accountsRouter } from "./routers/accounts.router.js";
+import { emailsRouter } from "./routers/emails.router.js";
 import { keysRouter } from "./routers/keys.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
 import { router } from "./trpc.js";
@@ -9,6 +11,8 @@ export const appRouter = router({
   // domains (issue 3)
 
   // mailboxes (issue 4)
+  accounts: accountsRouter,
+  emails: emailsRouter,
 
   // receiving (issue 5)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { describeError } from "./client.js";
+import { accountsCommand } from "./commands/accounts.js";
+import { emailsCommand } from "./commands/emails.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
 import { tenantsCommand } from "./commands/tenants.js";
 import { createContext } from "./context.js";
@@ -16,6 +18,8 @@ const ctx = createContext(program);
 program.addCommand(tenantsCommand(ctx));
 program.addCommand(keysCommand(ctx));
 program.addCommand(whoamiCommand(ctx));
+program.addCommand(accountsCommand(ctx));
+program.addCommand(emailsCommand(ctx));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${describeError(err)}\n`);

@@ -146,6 +146,12 @@ export const zCreateEmailInput = z
 
 export const zEmailIdInput = z.object({ id: zId("mailbox") });
 
+/**
+ * A JSON true/false. Not z.boolean(): trpc-to-openapi switches on `coerce` for every boolean in a
+ * REST input, and Boolean("false") is true.
+ */
+const jsonBoolean = z.union([z.literal(true), z.literal(false)], { error: "Must be true or false" });
+
 const queryBoolean = z
   .enum(["true", "false"], { error: 'Must be "true" or "false"' })
   .transform((v) => v === "true");
@@ -171,8 +177,8 @@ export const zUpdateEmailInput = z
   .object({
     id: zId("mailbox"),
     tag: zTag.nullable().optional(),
-    like: z.boolean().optional(),
-    pin: z.boolean().optional(),
+    like: jsonBoolean.optional(),
+    pin: jsonBoolean.optional(),
     expiresIn: expiresIn().optional(),
     expiresAt: expiresAt().nullable().optional(),
   })
