@@ -63,6 +63,8 @@ export async function startSmtpReceiver(
       authOptional: true,
       disabledCommands: tls ? ["AUTH"] : ["AUTH", "STARTTLS"],
       ...(tls ?? {}),
+      // RFC 3463 codes on every reply (5.7.1 for a refused relay, 5.1.1 for an unknown mailbox, …).
+      hideENHANCEDSTATUSCODES: false,
       disableReverseLookup: true,
       closeTimeout: SHUTDOWN_GRACE_MS,
       logger: false,
