@@ -11,6 +11,7 @@ export function backgroundJobs(core: Core): BackgroundJob[] {
   return [
     { name: "prune-rate-limit-windows", everyMs: 60_000, run: () => core.maintenance.pruneRateLimitWindows() },
     // domains (issue 3)
+    { name: "recheck-domains", everyMs: 60_000, run: () => core.domains.recheckDue() },
 
     // mailboxes (issue 4)
     { name: "purge-expired-mailboxes", everyMs: 60_000, run: () => core.maintenance.purgeExpiredMailboxes() },

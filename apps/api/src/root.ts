@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { accountsRouter } from "./routers/accounts.router.js";
+import { domainsRouter } from "./routers/domains.router.js";
 import { emailsRouter } from "./routers/emails.router.js";
 import { inboxRouter } from "./routers/inbox.router.js";
 import { keysRouter } from "./routers/keys.router.js";
@@ -11,6 +12,7 @@ export const appRouter = router({
   tenants: tenantsRouter,
   keys: keysRouter,
   // domains (issue 3)
+  domains: domainsRouter,
 
   // mailboxes (issue 4)
   accounts: accountsRouter,

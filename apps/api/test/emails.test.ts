@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount, createEmail, mailboxCount, SYSTEM_DOMAINS } from "./support/mailbox-helpers.js";
-import { insertTestDomain, uniqueDomain, uniqueLocal } from "./support/test-domains.js";
+import { addTestDomain, uniqueDomain, uniqueLocal } from "./support/test-domains.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -86,7 +86,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
 
   it("enforces a 4–64 character prefix with document 2's message, writing nothing", async () => {
     const tenant = await server.createTenant();
-    const domain = (await insertTestDomain(tenant.id, uniqueDomain())).name;
+    const domain = (await addTestDomain(server, tenant.api_key, uniqueDomain())).domain;
     for (const local of ["a", "abc", "a".repeat(65)]) {
       const res = await createEmail(server, tenant.api_key, { email: `${local}@${domain}` });
       expect(res.status).toBe(400);
@@ -102,7 +102,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
 
   it("refuses every reserved prefix, in any case, with document 2's message, writing nothing", async () => {
     const tenant = await server.createTenant("lifetime");
-    const domain = (await insertTestDomain(tenant.id, uniqueDomain())).name;
+    const domain = (await addTestDomain(server, tenant.api_key, uniqueDomain())).domain;
     for (const prefix of [...RESERVED, "ADMIN", "PostMaster"]) {
       const res = await createEmail(server, tenant.api_key, { email: `${prefix}@${domain}` });
       expect(res.status, prefix).toBe(400);

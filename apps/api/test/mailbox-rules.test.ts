@@ -1,19 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount, createEmail, mailboxCount, SYSTEM_DOMAINS } from "./support/mailbox-helpers.js";
 import { getTestDatabase } from "./support/test-database.js";
-import { insertTestDomain, uniqueDomain, uniqueLocal } from "./support/test-domains.js";
+import { TestDnsServer } from "./support/dns-server.js";
+import { activeTestDomain, addTestDomain, uniqueDomain, uniqueLocal } from "./support/test-domains.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 /** Rules both dialects share: domains, quotas, races, expiry, and what SMTP will call. */
 let server: TestServer;
+let dns: TestDnsServer;
 beforeAll(async () => {
+  dns = await TestDnsServer.start();
   server = await startTestServer({
+    MAILROOM_DNS_SERVERS: dns.address,
     MAILROOM_SYSTEM_DOMAINS: SYSTEM_DOMAINS,
     MAILROOM_MAILBOX_QUOTAS: "free:3,pro:4",
     MAILROOM_RESERVED_PREFIXES: "sales,Billing",
   });
 });
-afterAll(() => server.stop());
+afterAll(async () => {
+  await server.stop();
+  await dns.stop();
+});
 
 async function mailboxRow(id: string) {
   const { db } = await getTestDatabase();
@@ -23,14 +30,14 @@ async function mailboxRow(id: string) {
 describe("domains a mailbox may live on", () => {
   it("accepts the tenant's own domains, pending or active, and records which", async () => {
     const tenant = await server.createTenant();
-    const pending = await insertTestDomain(tenant.id, uniqueDomain("pending"));
-    const active = await insertTestDomain(tenant.id, uniqueDomain("active"), "active");
-    const viaEmails = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@${pending.name.toUpperCase()}` });
+    const pending = await addTestDomain(server, tenant.api_key, uniqueDomain("pending"));
+    const active = await activeTestDomain(server, dns, tenant.api_key, uniqueDomain("active"));
+    const viaEmails = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@${pending.domain.toUpperCase()}` });
     expect(viaEmails.status).toBe(201);
-    const viaAccounts = await createAccount(server, tenant.api_key, { domain: active.name, username: uniqueLocal() });
+    const viaAccounts = await createAccount(server, tenant.api_key, { domain: active.domain, username: uniqueLocal() });
     expect(viaAccounts.status).toBe(201);
-    expect(await mailboxRow(viaEmails.body.data.id)).toMatchObject({ domain_id: pending.id, domain: pending.name });
-    expect(await mailboxRow(viaAccounts.body.id)).toMatchObject({ domain_id: active.id, domain: active.name });
+    expect(await mailboxRow(viaEmails.body.data.id)).toMatchObject({ domain_id: pending.id, domain: pending.domain });
+    expect(await mailboxRow(viaAccounts.body.id)).toMatchObject({ domain_id: active.id, domain: active.domain });
     const system = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@ig.do` });
     expect(await mailboxRow(system.body.data.id)).toMatchObject({ domain_id: null, domain: "ig.do" });
   });
@@ -38,16 +45,16 @@ describe("domains a mailbox may live on", () => {
   it("refuses another tenant's domain with 403 in both dialects, writing nothing", async () => {
     const owner = await server.createTenant();
     const other = await server.createTenant();
-    const domain = await insertTestDomain(owner.id, uniqueDomain(), "active");
+    const domain = await activeTestDomain(server, dns, owner.api_key, uniqueDomain());
     const error = {
       success: false,
-      error: `You don't have permission to use the domain "${domain.name}"`,
+      error: `You don't have permission to use the domain "${domain.domain}"`,
       code: "MAILBOX_DOMAIN_FORBIDDEN",
     };
-    const viaEmails = await createEmail(server, other.api_key, { email: `${uniqueLocal()}@${domain.name}` });
+    const viaEmails = await createEmail(server, other.api_key, { email: `${uniqueLocal()}@${domain.domain}` });
     expect(viaEmails.status).toBe(403);
     expect(viaEmails.body).toEqual(error);
-    const viaAccounts = await createAccount(server, other.api_key, { domain: domain.name, username: uniqueLocal() });
+    const viaAccounts = await createAccount(server, other.api_key, { domain: domain.domain, username: uniqueLocal() });
     expect(viaAccounts.status).toBe(403);
     expect(viaAccounts.body).toEqual(error);
     expect(await mailboxCount(server, other.api_key)).toBe(0);
@@ -57,8 +64,9 @@ describe("domains a mailbox may live on", () => {
     const verifiedOwner = await server.createTenant();
     const claimant = await server.createTenant();
     const name = uniqueDomain("contested");
-    await insertTestDomain(verifiedOwner.id, name, "active");
-    await insertTestDomain(claimant.id, name, "pending_verification");
+    // The claimant's pending claim came first; the owner then verified the name.
+    await addTestDomain(server, claimant.api_key, name);
+    await activeTestDomain(server, dns, verifiedOwner.api_key, name);
     const res = await createEmail(server, claimant.api_key, { email: `${uniqueLocal()}@${name}` });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe("MAILBOX_DOMAIN_FORBIDDEN");
@@ -80,11 +88,21 @@ describe("domains a mailbox may live on", () => {
 
   it("removes a domain's mailboxes with the domain", async () => {
     const tenant = await server.createTenant();
-    const domain = await insertTestDomain(tenant.id, uniqueDomain());
-    const created = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@${domain.name}` });
-    const { db } = await getTestDatabase();
-    await db.deleteFrom("domains").where("id", "=", domain.id).execute();
+    const domain = await addTestDomain(server, tenant.api_key, uniqueDomain());
+    const created = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@${domain.domain}` });
+    const refused = await server.call("DELETE", `/api/v1/domains/${domain.id}`, { key: tenant.api_key });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({
+      success: false,
+      error: `${domain.domain} still has 1 mailbox; delete them first or pass force=true`,
+      code: "DOMAIN_HAS_MAILBOXES",
+    });
+    expect(await mailboxRow(created.body.data.id)).toBeDefined();
+    const forced = await server.call("DELETE", `/api/v1/domains/${domain.id}?force=true`, { key: tenant.api_key });
+    expect(forced.status).toBe(200);
     expect(await mailboxRow(created.body.data.id)).toBeUndefined();
+    const again = await createEmail(server, tenant.api_key, { email: created.body.data.email });
+    expect(again.status).toBe(404);
   });
 
   it("uses the configured reserved prefixes instead of the defaults", async () => {
@@ -95,8 +113,8 @@ describe("domains a mailbox may live on", () => {
       expect(res.body.error).toBe("The provided email prefix is reserved. Please choose another one.");
     }
     // Not in the configured list, so allowed here (on the tenant's own domain, to stay unique).
-    const own = await insertTestDomain(tenant.id, uniqueDomain());
-    expect((await createEmail(server, tenant.api_key, { email: `admin@${own.name}` })).status).toBe(201);
+    const own = await addTestDomain(server, tenant.api_key, uniqueDomain());
+    expect((await createEmail(server, tenant.api_key, { email: `admin@${own.domain}` })).status).toBe(201);
   });
 });
 

@@ -15,7 +15,8 @@ import {
   type TestInbox,
 } from "./support/receiving.js";
 import { SmtpSession } from "./support/smtp-session.js";
-import { insertTestDomain, uniqueDomain, uniqueLocal } from "./support/test-domains.js";
+import { TestDnsServer } from "./support/dns-server.js";
+import { activeTestDomain, addTestDomain, uniqueDomain, uniqueLocal } from "./support/test-domains.js";
 import type { TestServer } from "./support/test-server.js";
 
 const run = promisify(execFile);
@@ -23,12 +24,18 @@ const SWAKS = ["/usr/bin/swaks", "/usr/local/bin/swaks"].find((p) => existsSync(
 
 let server: TestServer;
 let port: number;
+let dns: TestDnsServer;
 
 beforeAll(async () => {
-  server = await startReceivingServer({ MAILROOM_MAX_MESSAGE_BYTES: "200000" });
+  // SPF/DKIM/DMARC look-ups (and domain verification) go to a loopback DNS server, never outside.
+  dns = await TestDnsServer.start();
+  server = await startReceivingServer({ MAILROOM_MAX_MESSAGE_BYTES: "200000", MAILROOM_DNS_SERVERS: dns.address });
   port = server.app.smtpPort;
 });
-afterAll(() => server.stop());
+afterAll(async () => {
+  await server.stop();
+  await dns.stop();
+});
 
 /** EHLO, MAIL FROM, then the RCPT replies, one per address. */
 async function rcptReplies(addresses: string[], from = "sender@sender.test"): Promise<{ session: SmtpSession; replies: string[] }> {
@@ -90,10 +97,10 @@ describe("the MX session", () => {
     expect((await server.call("PATCH", `/api/v1/accounts/${expired.accountId}`, { key: inbox.key, body: { expires_at: past } })).status).toBe(200);
 
     // A tenant's own domain: mail is taken while the domain is active, refused as foreign otherwise.
-    const active = await insertTestDomain(inbox.tenantId, uniqueDomain("own"), "active");
-    const pending = await insertTestDomain(inbox.tenantId, uniqueDomain("pending"), "pending_verification");
-    const onActive = await addInbox(server, inbox, uniqueLocal("own"), active.name);
-    const onPending = await addInbox(server, inbox, uniqueLocal("pend"), pending.name);
+    const active = await activeTestDomain(server, dns, inbox.key, uniqueDomain("own"));
+    const pending = await addTestDomain(server, inbox.key, uniqueDomain("pending"));
+    const onActive = await addInbox(server, inbox, uniqueLocal("own"), active.domain);
+    const onPending = await addInbox(server, inbox, uniqueLocal("pend"), pending.domain);
 
     const { session, replies } = await rcptReplies([disabled.address, expired.address, onActive.address, onPending.address]);
     session.close();

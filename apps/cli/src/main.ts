@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { describeError } from "./client.js";
 import { accountsCommand } from "./commands/accounts.js";
 import { emailsCommand } from "./commands/emails.js";
+import { domainsCommand } from "./commands/domains.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
 import { tenantsCommand } from "./commands/tenants.js";
 import { createContext } from "./context.js";
@@ -20,6 +21,7 @@ program.addCommand(keysCommand(ctx));
 program.addCommand(whoamiCommand(ctx));
 program.addCommand(accountsCommand(ctx));
 program.addCommand(emailsCommand(ctx));
+program.addCommand(domainsCommand(ctx));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${describeError(err)}\n`);

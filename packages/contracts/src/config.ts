@@ -20,6 +20,34 @@ const systemDomains = z
     return out;
   });
 
+/** `127.0.0.1:5353,[::1]:53,1.1.1.1` → node:dns Resolver.setServers form; empty = the system's resolvers. */
+const dnsServers = z.string().transform((value, ctx) => {
+  const out: string[] = [];
+  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+    // Resolver.setServers takes IP addresses only (it never resolves a name to find a resolver).
+    const [ip = "", portText] = splitHostPort(part);
+    if (!isIP(ip) || (portText !== undefined && !validPort(portText))) {
+      ctx.addIssue({ code: "custom", message: `"${part}" is not <ip> or <ip>:<port> (IPv6 as [addr]:port)` });
+      return z.NEVER;
+    }
+    out.push(part);
+  }
+  return out;
+});
+
+function validPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}
+
+/** `[::1]:53` → ["::1", "53"]; `::1` → ["::1"]; `1.2.3.4:53` → ["1.2.3.4", "53"]. */
+function splitHostPort(value: string): [string, string?] {
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return [bracketed[1] ?? "", bracketed[2]];
+  if (isIP(value) === 6) return [value];
+  const [host = "", port, ...rest] = value.split(":");
+  return rest.length > 0 ? [""] : [host, port];
+}
+
 /** `free:1000,pro:5000` → per-plan numbers, defaults for plans not named. */
 function perPlanNumbers<T extends number | null>(defaults: Record<Plan, T>, allowUnlimited: boolean) {
   return z.string().transform((value, ctx) => {
@@ -73,22 +101,6 @@ const prefixList = z.string().transform((value) =>
     .filter(Boolean),
 );
 
-/** `10.0.0.1,127.0.0.1:5353,[::1]:53` → the same list; each an IP address with an optional port. */
-const dnsServerList = z.string().transform((value, ctx) => {
-  const out: string[] = [];
-  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const match = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(part) ?? /^([\d.]+)(?::(\d{1,5}))?$/.exec(part);
-    const host = match?.[1] ?? part;
-    const portOk = match?.[2] === undefined || Number(match[2]) <= 65535;
-    if (!isIP(host) || !portOk) {
-      ctx.addIssue({ code: "custom", message: `"${part}" is not an IP address with an optional :port` });
-      return z.NEVER;
-    }
-    out.push(part);
-  }
-  return out;
-});
-
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 export const configSchema = z.object({
@@ -101,7 +113,6 @@ export const configSchema = z.object({
   SMTP_TLS_KEY: z.string().min(1).optional(),
   MAILROOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024, "must be at least 1024").default(25 * 1024 * 1024),
   MAILROOM_GREET_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
-  MAILROOM_DNS_SERVERS: dnsServerList.default([]),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
@@ -112,6 +123,7 @@ export const configSchema = z.object({
     .regex(/^[a-z0-9.-]+$/i, "must be a host name")
     .default("localhost"),
   MAILROOM_SYSTEM_DOMAINS: systemDomains.default([{ domain: "mailroom.localhost", premium: false }]),
+  MAILROOM_DNS_SERVERS: dnsServers.default([]),
   MAILROOM_ADMIN_KEY: z.string().min(24, "must be at least 24 characters").optional(),
   MAILROOM_RATE_LIMITS: perPlanNumbers(DEFAULT_RATE_LIMITS, false).default(DEFAULT_RATE_LIMITS),
   MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
@@ -139,12 +151,12 @@ export interface MailroomConfig {
     /** How long the MX waits before its greeting; a client that talks first is refused. */
     greetPauseMs: number;
   };
-  /** DNS servers for SPF/DKIM/DMARC look-ups (IP or IP:port); empty = the system's resolver. */
-  dnsServers: string[];
   databaseUrl: string | undefined;
   dataDir: string;
   hostname: string;
   systemDomains: { domain: string; premium: boolean }[];
+  /** Resolvers for domain verification, as node:dns setServers takes them; empty = the system's. */
+  dnsServers: string[];
   adminKey: string | undefined;
   rateLimits: Record<Plan, number>;
   /** Mailboxes per tenant by plan; null = unlimited. */
@@ -179,11 +191,11 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
       tls: c.SMTP_TLS_CERT && c.SMTP_TLS_KEY ? { certPath: c.SMTP_TLS_CERT, keyPath: c.SMTP_TLS_KEY } : null,
       greetPauseMs: c.MAILROOM_GREET_PAUSE_MS,
     },
-    dnsServers: c.MAILROOM_DNS_SERVERS,
     databaseUrl: c.DATABASE_URL,
     dataDir: c.MAILROOM_DATA_DIR,
     hostname: c.MAILROOM_HOSTNAME.toLowerCase(),
     systemDomains: c.MAILROOM_SYSTEM_DOMAINS,
+    dnsServers: c.MAILROOM_DNS_SERVERS,
     adminKey: c.MAILROOM_ADMIN_KEY,
     rateLimits: c.MAILROOM_RATE_LIMITS,
     mailboxQuotas: c.MAILROOM_MAILBOX_QUOTAS,

@@ -47,6 +47,15 @@ export const ERROR_META = {
   PAYLOAD_TOO_LARGE: { http: 413, trpc: "PAYLOAD_TOO_LARGE", message: "Request body too large" },
   RATE_LIMITED: { http: 429, trpc: "TOO_MANY_REQUESTS", message: "Too many requests" },
   // domains (issue 3)
+  DOMAIN_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Domain not found" },
+  DOMAIN_EXISTS: { http: 409, trpc: "CONFLICT", message: "You have already added this domain" },
+  DOMAIN_TAKEN: { http: 409, trpc: "CONFLICT", message: "This domain is verified by another account" },
+  SYSTEM_DOMAIN: { http: 409, trpc: "CONFLICT", message: "This is a system domain of this server" },
+  DOMAIN_HAS_MAILBOXES: {
+    http: 409,
+    trpc: "CONFLICT",
+    message: "The domain still has mailboxes; delete them first or pass force=true",
+  },
 
   // mailboxes (issue 4)
   MAILBOX_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Mailbox not found" },

@@ -6,6 +6,7 @@ export * from "./schemas/common.js";
 export * from "./schemas/tenants.js";
 export * from "./schemas/keys.js";
 // domains (issue 3)
+export * from "./schemas/domains.js";
 
 // mailboxes (issue 4)
 export * from "./schemas/mailboxes.js";

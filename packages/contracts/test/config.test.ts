@@ -70,7 +70,7 @@ describe("configuration", () => {
       "SMTP_TLS_KEY: set both SMTP_TLS_CERT and SMTP_TLS_KEY, or neither",
     );
     expect(() => parseConfig({ MAILROOM_DNS_SERVERS: "dns.example" })).toThrow(
-      'MAILROOM_DNS_SERVERS: "dns.example" is not an IP address with an optional :port',
+      'MAILROOM_DNS_SERVERS: "dns.example" is not <ip> or <ip>:<port> (IPv6 as [addr]:port)',
     );
     expect(() => parseConfig({ MAILROOM_GREET_PAUSE_MS: "-1" })).toThrow(/MAILROOM_GREET_PAUSE_MS: /);
   });

@@ -1,5 +1,14 @@
-import type { CreateTenantInput } from "@mailroom/contracts";
+import type { CreateDomainInput, CreateTenantInput } from "@mailroom/contracts";
 import type { CoreDeps } from "./deps.js";
+import {
+  createDomain,
+  deleteDomain,
+  getDomain,
+  getDomainDns,
+  listDomains,
+  recheckDueDomains,
+  verifyDomain,
+} from "./domains/domain.service.js";
 import { ensureAdminKey } from "./keys/admin-key.js";
 import {
   createApiKey,
@@ -68,6 +77,19 @@ export async function createCore(deps: CoreDeps) {
         consumeRateLimit(deps, principal.subject, rateLimitFor(deps, principal), principal.keyId),
     },
     // domains (issue 3)
+    domains: {
+      create: (tenantId: string, input: CreateDomainInput) => createDomain(deps, tenantId, input),
+      list: (tenantId: string, page: { limit: number; cursor?: string | undefined }) =>
+        listDomains(deps, tenantId, page),
+      get: (tenantId: string, id: string) => getDomain(deps, tenantId, id),
+      dns: (tenantId: string, id: string) => getDomainDns(deps, tenantId, id),
+      verify: (tenantId: string, id: string, options: { requireDkim?: boolean | undefined }) =>
+        verifyDomain(deps, tenantId, id, options),
+      delete: (tenantId: string, id: string, options: { force?: boolean | undefined }) =>
+        deleteDomain(deps, tenantId, id, options),
+      /** The background re-check of domains whose next check is due. */
+      recheckDue: (options?: { limit?: number }) => recheckDueDomains(deps, options),
+    },
 
     // mailboxes (issue 4)
     mailboxes: {

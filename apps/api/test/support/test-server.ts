@@ -20,16 +20,17 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   };
 }
 
-/** A real server on port 0 over this process's test database. */
+/** A real server on port 0 over this process's test database; tests that drive jobs turn them off. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { logTo?: { write(line: string): void }; database?: DatabaseHandle } = {},
+  options: { logTo?: { write(line: string): void }; database?: DatabaseHandle; backgroundJobs?: boolean } = {},
 ): Promise<TestServer> {
   const config = parseConfig(testEnv(options.logTo ? { LOG_LEVEL: "debug", ...env } : env));
   const app = await startMailroom({
     config,
     database: options.database ?? (await getTestDatabase()),
     logger: createLogger(config.logLevel, options.logTo),
+    backgroundJobs: options.backgroundJobs,
   });
   return new TestServer(app);
 }

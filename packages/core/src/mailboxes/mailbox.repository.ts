@@ -168,3 +168,13 @@ export async function findDeliverableMailboxRow(db: Executor, address: string): 
     .where(unexpired)
     .executeTakeFirst();
 }
+
+/** How many mailboxes live on one of a tenant's own domains. */
+export async function countMailboxesOnDomain(db: Executor, domainId: string): Promise<number> {
+  const row = await db
+    .selectFrom("mailboxes")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("domain_id", "=", domainId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

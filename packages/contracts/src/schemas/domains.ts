@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { zId } from "../ids.js";
+import { zCursorPage, zTimestamp } from "./common.js";
+
+export const DOMAIN_STATUSES = ["pending_verification", "active", "failed"] as const;
+export const zDomainStatus = z.enum(DOMAIN_STATUSES);
+export type DomainStatus = z.infer<typeof zDomainStatus>;
+
+export const DNS_RECORD_TYPES = ["MX", "TXT", "CNAME"] as const;
+
+/** One record to publish; `host` is relative to the domain, `@` for the apex. */
+export const zDnsRecord = z.object({
+  type: z.enum(DNS_RECORD_TYPES),
+  host: z.string().describe("Relative to the domain; @ is the domain itself"),
+  value: z.string(),
+  priority: z.number().int().optional().describe("MX only"),
+});
+export type DnsRecord = z.infer<typeof zDnsRecord>;
+
+export const zDomain = z.object({
+  id: z.string(),
+  domain: z.string().describe("Lower-case ASCII; internationalised names as punycode (xn--…)"),
+  status: zDomainStatus,
+  dns_records: z.array(zDnsRecord),
+  require_dkim: z.boolean().describe("Whether the DKIM record must be published to verify"),
+  created_at: zTimestamp,
+  verified_at: zTimestamp.nullable().describe("When the domain first verified; its owner keeps the name"),
+  checked_at: zTimestamp.nullable().describe("When its records were last looked up"),
+  failure_reason: z.string().nullable().describe("Why an active domain became failed"),
+});
+export type Domain = z.infer<typeof zDomain>;
+
+/**
+ * Booleans outside JSON bodies. A bare z.boolean() would be coerced by trpc-to-openapi, which makes
+ * "false" true; query parameters must look like strings to it, so `force` is the string "true"/"false".
+ */
+const zQueryFlag = z.enum(["true", "false"]).transform((v) => v === "true");
+const zBodyFlag = z.union([z.boolean(), zQueryFlag]);
+
+export const zCreateDomainInput = z.object({
+  // Syntax is checked by core, so every surface gets the same messages.
+  domain: z.string().describe("e.g. example.com; an internationalised name is stored as punycode"),
+});
+export type CreateDomainInput = z.infer<typeof zCreateDomainInput>;
+
+export const zDomainIdInput = z.object({ id: zId("domain") });
+export const zDeleteDomainInput = zDomainIdInput.extend({
+  force: zQueryFlag.optional().describe("Also delete the domain's mailboxes and their mail"),
+});
+export const zVerifyDomainInput = zDomainIdInput.extend({
+  require_dkim: zBodyFlag
+    .optional()
+    .describe("Whether the DKIM record must match to verify (default true); remembered for later checks"),
+});
+export const zListDomainsInput = zCursorPage;
+
+export const zListDomainsOutput = z.object({
+  domains: z.array(zDomain),
+  total: z.number().int(),
+  next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page"),
+});
+
+export const zDomainDns = z.object({ domain: z.string(), records: z.array(zDnsRecord) });
+
+export const zDnsRecordCheck = zDnsRecord.extend({
+  required: z.boolean().describe("Whether the domain can verify without it"),
+  found: z.boolean().describe("The expected value is published"),
+  observed: z.array(z.string()).describe("What DNS answered at that name (relevant records only)"),
+  error: z
+    .string()
+    .nullable()
+    .describe('A failed lookup (e.g. "lookup failed: SERVFAIL"): nothing is known, which is not "missing"'),
+  reason: z.string().nullable().describe("Why the record does not count as found; null when found"),
+});
+export type DnsRecordCheck = z.infer<typeof zDnsRecordCheck>;
+
+export const zDomainVerification = z.object({
+  id: z.string(),
+  domain: z.string(),
+  status: zDomainStatus,
+  checked_at: zTimestamp,
+  records: z.array(zDnsRecordCheck),
+});
+export type DomainVerification = z.infer<typeof zDomainVerification>;
