@@ -83,7 +83,13 @@ export const zInboxOutput = z.object({
 
 export const zMessageIdInput = z.object({ id: zId("message") });
 
-export const zUpdateMessageInput = z.object({ id: zId("message"), seen: z.boolean() });
+/**
+ * A JSON true or false, exactly. Not z.boolean(): trpc-to-openapi switches `coerce` on every
+ * boolean of a REST input, body included, and a coerced "false" (or "yes") would be true.
+ */
+const zStrictBoolean = z.union([z.literal(true), z.literal(false)], { error: "Must be true or false" });
+
+export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zStrictBoolean });
 
 export const zWaitInput = z.object({
   account_id: zId("mailbox"),
