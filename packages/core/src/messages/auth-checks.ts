@@ -78,7 +78,8 @@ export async function checkAuthentication(
 }
 
 function toAuthResults(outcome: AuthenticateResult): AuthResults {
-  const header = /^Authentication-Results:[\s\S]*?(?=\r\n(?![ \t])|$)/im.exec(outcome.headers)?.[0] ?? "";
+  // The whole (folded) Authentication-Results field, up to the next line that is not a continuation.
+  const header = /(?:^|\r\n)(Authentication-Results:[\s\S]*?)(?=\r\n(?![ \t])|$)/i.exec(outcome.headers)?.[1] ?? "";
   return {
     spf: outcome.spf
       ? { result: outcome.spf.status.result, domain: outcome.spf.domain ?? null }
