@@ -152,6 +152,26 @@ describe("the inbox (document 1)", () => {
   });
 });
 
+describe("the OpenAPI document", () => {
+  it("lists the inbox and message routes, the byte downloads (by hand) and the wait's 408", async () => {
+    const doc = (await server.call("GET", "/api/v1/openapi.json")).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/inbox/{account_id}",
+        "/inbox/{account_id}/wait",
+        "/messages/{id}",
+        "/messages/{id}/raw",
+        "/messages/{id}/attachments/{attachment_id}",
+        "/emails/{id}/messages",
+        "/emails/{id}/messages/{message_id}",
+      ]),
+    );
+    expect(Object.keys(doc.paths["/messages/{id}/raw"].get.responses["200"].content)).toEqual(["message/rfc822"]);
+    expect(doc.paths["/inbox/{account_id}/wait"].get.responses["408"].description).toContain("WAIT_TIMEOUT");
+    expect(Object.keys(doc.paths["/messages/{id}"])).toEqual(expect.arrayContaining(["get", "patch", "delete"]));
+  });
+});
+
 describe("messages in document 2's dialect", () => {
   it("lists and shows an address's messages in the {success, data} envelope, camelCase", async () => {
     const inbox = await newInbox(server);
