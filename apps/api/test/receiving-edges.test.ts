@@ -87,7 +87,8 @@ describe("the pause before the greeting (MAILROOM_GREET_PAUSE_MS)", () => {
     try {
       const started = performance.now();
       const session = await SmtpSession.open(server.app.smtpPort);
-      expect(performance.now() - started).toBeLessThan(80);
+      // Far below the 400 ms of the test above (loose enough for a loaded CI machine).
+      expect(performance.now() - started).toBeLessThan(250);
       session.close();
     } finally {
       await server.stop();
