@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { MailroomConfig } from "@mailroom/contracts";
@@ -41,6 +42,8 @@ export interface RunningMailroom {
   submissionPort: number;
   /** This process's delivery worker, unless turned off. */
   deliveryWorker: DeliveryWorker | undefined;
+  /** The MX (SMTP receiver) port. */
+  smtpPort: number;
   stop(): Promise<void>;
 }
 
@@ -57,7 +60,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
-    const core = await createCore({ db: database.db, config, logger });
+    const core = await createCore({ db: database.db, config, logger, listen: database.listen });
 
     // A base64 body is 4/3 of the bytes it carries: the largest message must fit, with room for the JSON.
     const maxBodySize = Math.ceil((config.smtp.maxMessageBytes * 4) / 3) + 1024 * 1024;
@@ -74,8 +77,16 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     const worker =
       options.delivery === false ? undefined : core.sending.createWorker({ tenantIds: options.delivery?.tenantIds }).start();
     if (worker) stops.unshift(() => worker.stop());
-    const submission = await core.sending.startSubmission();
+    const tls = config.smtp.tls
+      ? { key: readFileSync(config.smtp.tls.keyPath), cert: readFileSync(config.smtp.tls.certPath) }
+      : undefined;
+    const submission = await core.sending.startSubmission(tls);
     stops.unshift(() => submission.close());
+    const mx = await core.receiving.startReceiver();
+    // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
+    stops.unshift(() => mx.close());
+    // And first of all: end long-polling waits, which would otherwise hold the HTTP close for their timeout.
+    stops.unshift(() => core.receiving.closeWaits());
 
     if (options.backgroundJobs !== false) stops.unshift(scheduleJobs(backgroundJobs(core), logger));
 
@@ -88,6 +99,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       httpUrl,
       submissionPort: submission.port,
       deliveryWorker: worker,
+      smtpPort: mx.port,
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();
       },

@@ -4,6 +4,7 @@ import { describeError } from "./client.js";
 import { accountsCommand } from "./commands/accounts.js";
 import { emailsCommand } from "./commands/emails.js";
 import { domainsCommand } from "./commands/domains.js";
+import { inboxCommands } from "./commands/inbox.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
 import { sendCommand, statusCommand } from "./commands/send.js";
 import { tenantsCommand } from "./commands/tenants.js";
@@ -25,6 +26,7 @@ program.addCommand(emailsCommand(ctx));
 program.addCommand(domainsCommand(ctx));
 program.addCommand(sendCommand(ctx));
 program.addCommand(statusCommand(ctx));
+for (const command of inboxCommands(ctx)) program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${describeError(err)}\n`);

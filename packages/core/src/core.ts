@@ -36,6 +36,23 @@ import { sendMessage } from "./sending/send.service.js";
 import { createSendingContext } from "./sending/sending.js";
 import { findSentMessage, getSentMessage } from "./sending/sent-message.service.js";
 import { startSubmissionServer } from "./smtp/submission-server.js";
+import {
+  deleteMessage,
+  getAttachment,
+  getMailboxMessage,
+  getMessage,
+  getRawMessage,
+  listInbox,
+  pageInbox,
+  purgeUnreferencedContents,
+  setSeen,
+  waitForMessage,
+  type WaitOptions,
+} from "./messages/message.service.js";
+import type { InboxQuery } from "./messages/message.repository.js";
+import { NewMailSignal } from "./messages/new-mail-signal.js";
+import { decideRecipient } from "./smtp/recipient-policy.js";
+import { startSmtpReceiver } from "./smtp/smtp-receiver.js";
 import { consumeRateLimit, pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
 
@@ -45,7 +62,8 @@ import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.j
  */
 export async function createCore(deps: CoreDeps) {
   const admin = await ensureAdminKey(deps);
-  const sending = createSendingContext(deps);
+  const newMail = new NewMailSignal(deps);
+  const sending = createSendingContext(deps, newMail);
   return {
     deps,
     adminKeyFile: admin.writtenTo,
@@ -93,6 +111,26 @@ export async function createCore(deps: CoreDeps) {
     },
 
     // receiving (issue 5)
+    messages: {
+      inbox: (tenantId: string, mailboxId: string, query: InboxQuery) => listInbox(deps, tenantId, mailboxId, query),
+      page: (tenantId: string, mailboxId: string, page: { page: number; pageSize: number }) =>
+        pageInbox(deps, tenantId, mailboxId, page),
+      get: (tenantId: string, id: string) => getMessage(deps, tenantId, id),
+      getInMailbox: (tenantId: string, mailboxId: string, id: string) => getMailboxMessage(deps, tenantId, mailboxId, id),
+      raw: (tenantId: string, id: string) => getRawMessage(deps, tenantId, id),
+      attachment: (tenantId: string, id: string, attachmentId: string) => getAttachment(deps, tenantId, id, attachmentId),
+      setSeen: (tenantId: string, id: string, seen: boolean) => setSeen(deps, tenantId, id, seen),
+      delete: (tenantId: string, id: string) => deleteMessage(deps, tenantId, id),
+      wait: (tenantId: string, mailboxId: string, options: WaitOptions) =>
+        waitForMessage(deps, newMail, tenantId, mailboxId, options),
+    },
+    receiving: {
+      /** The MX on config.smtp (or `listenOn`); close() it to stop. */
+      startReceiver: (listenOn?: { host: string; port: number }) => startSmtpReceiver(deps, newMail, listenOn),
+      decideRecipient: (address: string) => decideRecipient(deps, address),
+      /** Ends pending waits (503) so shutdown need not sit out their timeouts. */
+      closeWaits: () => newMail.close(),
+    },
 
     // sending (issue 6)
     sending: {
@@ -113,6 +151,7 @@ export async function createCore(deps: CoreDeps) {
       pruneRateLimitWindows: () => pruneRateLimitWindows(deps),
       purgeExpiredMailboxes: () => purgeExpiredMailboxes(deps),
       pruneIdempotencyKeys: () => pruneIdempotencyKeys(deps.db),
+      purgeUnreferencedMessageContents: () => purgeUnreferencedContents(deps),
     },
   };
 }

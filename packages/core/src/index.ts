@@ -13,3 +13,11 @@ export type { DeliveryWorker, DeliveryWorkerOptions } from "./delivery/delivery-
 export type { RemoteTransport, RemoteEnvelope } from "./delivery/remote-transport.js";
 export type { AttemptOutcome } from "./delivery/retry-schedule.js";
 export type { SubmissionServer } from "./smtp/submission-server.js";
+export type {
+  MessageSummary,
+  MessageDetail,
+  MessageAttachment,
+  WaitOptions,
+} from "./messages/message.service.js";
+export type { SmtpReceiver } from "./smtp/smtp-receiver.js";
+export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";

@@ -1,4 +1,4 @@
-import { zSendInput, zSendResult, zSentMessage, zSentMessageIdInput } from "@mailroom/contracts";
+import { zSendInput, zSendResult } from "@mailroom/contracts";
 import { router, tenantProcedure } from "../trpc.js";
 
 const tags = ["Sending"];
@@ -19,15 +19,4 @@ export const sendRouter = router({
     .input(zSendInput)
     .output(zSendResult)
     .mutation(({ ctx, input }) => ctx.core.sending.send(ctx.tenant.id, input, ctx.idempotencyKey)),
-});
-
-/** GET /messages/{id} for a sent message (merged with the received-mail route once issue 5 lands). */
-export const sentMessagesRouter = router({
-  get: tenantProcedure
-    .meta({
-      openapi: { method: "GET", path: "/messages/{id}", tags, summary: "A sent message and each recipient's delivery" },
-    })
-    .input(zSentMessageIdInput)
-    .output(zSentMessage)
-    .query(({ ctx, input }) => ctx.core.sending.get(ctx.tenant.id, input.id)),
 });

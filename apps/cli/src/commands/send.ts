@@ -58,8 +58,9 @@ export function statusCommand(ctx: Context): Command {
     .description("Show a sent message and each recipient's delivery")
     .argument("<message_id>", "message id (msg_…)")
     .action(async (id: string) => {
-      const message = await withSpinner("Loading…", () => ctx.client().sentMessages.get.query({ id }), ctx.output());
+      const message = await withSpinner("Loading…", () => ctx.client().messages.get.query({ id }), ctx.output());
       if (ctx.output().json) return printObject(message, ctx.output());
+      if (!("deliveries" in message)) throw new Error(`${id} is a received message; use mailroom read ${id}`);
       printObject(
         { id: message.id, from: message.from, subject: message.subject, created_at: message.created_at },
         ctx.output(),

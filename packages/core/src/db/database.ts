@@ -8,6 +8,7 @@ import type {
 import type { DomainTable } from "../domains/domain.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
 import type { MailboxTable } from "../mailboxes/mailbox.table.js";
+import type { MessageContentTable, MessageTable } from "../messages/message.table.js";
 import type { RateLimitWindowTable } from "../rate-limit/rate-limit.table.js";
 import type { TenantTable } from "../tenants/tenant.table.js";
 
@@ -23,6 +24,8 @@ export interface Database {
   deliveries: DeliveryTable;
   idempotency_keys: IdempotencyKeyTable;
   server_keys: ServerKeyTable;
+  message_contents: MessageContentTable;
+  messages: MessageTable;
 }
 
 /** What repositories take first: the database or an open transaction. */

@@ -2,12 +2,13 @@ import type { CoreDeps } from "../deps.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../delivery/delivery-worker.js";
 import { createHostedStore } from "../delivery/hosted-inbox.js";
 import { createRemoteTransport } from "../delivery/remote-transport.js";
+import type { NewMailSignal } from "../messages/new-mail-signal.js";
 import type { SendingContext } from "./send.service.js";
 import { ensureSystemDkimKey, type SystemDkimKey } from "./system-dkim-key.js";
 
 /** What sending shares across the API, the submission server and the workers of one process. */
-export function createSendingContext(deps: CoreDeps) {
-  const hosted = createHostedStore(deps);
+export function createSendingContext(deps: CoreDeps, newMail: NewMailSignal | undefined) {
+  const hosted = createHostedStore(deps, newMail);
   const workers = new Set<DeliveryWorker>();
   let systemKey: Promise<SystemDkimKey> | undefined;
   const context: SendingContext = {
