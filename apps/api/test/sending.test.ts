@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyDkim } from "./support/dkim-check.js";
 import { TestDnsServer } from "./support/dns-server.js";
 import { eventually, FakeSmtp } from "./support/fake-smtp.js";
+import { createAccount } from "./support/mailbox-helpers.js";
+import { uniqueLocal } from "./support/test-domains.js";
 import { deliveryOf, remoteDomain, sendingTenant, type SendingTenant } from "./support/sending-helpers.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -273,5 +275,93 @@ describe("size", () => {
     } finally {
       await small.stop();
     }
+  });
+});
+
+describe("hosted recipients", () => {
+  async function account(key = t.key): Promise<{ id: string; email: string }> {
+    const res = await createAccount(server, key, { domain: "mailroom.localhost", username: uniqueLocal("in") });
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+
+  async function inbox(accountId: string, key = t.key) {
+    const res = await server.call("GET", `/api/v1/inbox/${accountId}`, { key });
+    expect(res.status).toBe(200);
+    return res.body.messages as { id: string; from: string; subject: string; date: string }[];
+  }
+
+  it("delivers into the inbox in the send's own transaction: status sent, read back like received mail", async () => {
+    const own = await account();
+    const otherTenant = await server.createTenant("pro");
+    const theirs = await account(otherTenant.api_key);
+    const res = await send({
+      from: `Support <support@${t.domain}>`,
+      to: [own.email, theirs.email],
+      subject: "Hosted hello",
+      text: "plain words",
+      html: "<p>html words</p>",
+      attachments: [{ filename: "a.bin", content: Buffer.from([0, 1, 2, 250]).toString("base64"), content_type: "application/octet-stream" }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("sent");
+
+    // No waiting: it is there when the response is.
+    const [mine] = await inbox(own.id);
+    expect(mine).toMatchObject({ from: `support@${t.domain}`, subject: "Hosted hello" });
+    const [other] = await inbox(theirs.id, otherTenant.api_key);
+    expect(other?.subject).toBe("Hosted hello");
+
+    const full = await server.call("GET", `/api/v1/messages/${mine!.id}`, { key: t.key });
+    expect(full.status).toBe(200);
+    expect(full.body.text.trim()).toBe("plain words");
+    expect(full.body.html).toContain("<p>html words</p>");
+    expect(full.body.attachments).toMatchObject([{ filename: "a.bin", content_type: "application/octet-stream", size: 4 }]);
+    expect(full.body.auth_results.dkim[0]).toMatchObject({ result: "pass", domain: t.domain });
+    const bytes = await fetch(`${server.url}/api/v1/messages/${mine!.id}/attachments/${full.body.attachments[0].id}`, {
+      headers: { authorization: `Bearer ${t.key}` },
+    });
+    expect(Buffer.from(await bytes.arrayBuffer())).toEqual(Buffer.from([0, 1, 2, 250]));
+    const raw = await fetch(`${server.url}/api/v1/messages/${mine!.id}/raw`, { headers: { authorization: `Bearer ${t.key}` } });
+    const rawText = await raw.text();
+    expect(rawText).toMatch(/^Authentication-Results: [^]*\r\nReceived: from [^]*\r\nDKIM-Signature: /);
+
+    // The sender's view: each hosted recipient delivered.
+    const sent = await server.call("GET", `/api/v1/messages/${res.body.message_id}`, { key: t.key });
+    expect(sent.body.deliveries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ recipient: own.email, status: "sent", hosted: true, attempts: 1 }),
+        expect.objectContaining({ recipient: theirs.email, status: "sent", hosted: true }),
+      ]),
+    );
+    // The other tenant cannot see the sent message.
+    const foreign = await server.call("GET", `/api/v1/messages/${res.body.message_id}`, { key: otherTenant.api_key });
+    expect(foreign.status).toBe(404);
+  });
+
+  it("bounces an unknown address on our own domains at once, with a notice to a hosted sender", async () => {
+    const sender = await account();
+    const res = await send({ from: sender.email, to: `nobody-${Date.now()}@mailroom.localhost`, subject: "Lost", text: "x" });
+    expect(res.body.status).toBe("queued");
+    const d = await deliveryOf(server, t.key, res.body.message_id);
+    expect(d).toMatchObject({ status: "bounced", last_response: "550 5.1.1 No such mailbox here" });
+    const [notice] = await inbox(sender.id);
+    expect(notice?.subject).toMatch(/^Undelivered Mail Returned to Sender: nobody-/);
+  });
+
+  it("a remote 550 puts a bounce notice into the hosted sender's inbox", async () => {
+    const sender = await account();
+    const remote = remoteDomain(dns);
+    mx.reply = (mail) => (mail.to[0]!.endsWith(remote) ? { code: 550, text: "5.1.1 User unknown" } : { code: 250 });
+    const res = await send({ from: sender.email, to: `gone@${remote}`, subject: "Will bounce", text: "x" });
+    await settled(res.body.message_id);
+    const [notice] = await eventually(async () => {
+      const list = await inbox(sender.id);
+      return list.length > 0 ? list : undefined;
+    });
+    expect(notice).toMatchObject({ from: "mailer-daemon@mta.mailroom.test", subject: `Undelivered Mail Returned to Sender: gone@${remote}` });
+    const full = await server.call("GET", `/api/v1/messages/${notice!.id}`, { key: t.key });
+    expect(full.body.text).toContain(`Your message to gone@${remote} was not delivered.`);
+    expect(full.body.text).toContain("550 5.1.1 User unknown");
   });
 });
