@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
-import { MAIN_JS, ROOT, freePort, waitFor } from "./env.js";
+import { ExitedError, MAIN_JS, ROOT, freePort, waitFor } from "./env.js";
 import { start, type Managed } from "./processes.js";
 
 export const SYSTEM_DOMAIN = "bench.test";
@@ -29,6 +29,9 @@ export interface Mailroom {
   startMs: number;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
+
+/** Peak RSS (VmHWM) of every server process the bench ran, read just before it was stopped. */
+export const serverPeaks: { label: string; mb: number }[] = [];
 
 export function assertBuilt(): void {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run pnpm build first`);
@@ -62,7 +65,7 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
   await waitFor(
     "mailroom /healthz",
     async () => {
-      if (proc.exited()) throw new Error(`mailroom exited while starting:\n${proc.output()}`);
+      if (proc.exited()) throw new ExitedError(`mailroom exited while starting:\n${proc.output()}`);
       const res = await fetch(`${url}/healthz`);
       await res.arrayBuffer();
       return res.status === 200;
@@ -74,7 +77,17 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
     throw err instanceof Error && proc.exited() ? new Error(`mailroom exited while starting:\n${proc.output()}`) : err;
   });
   const startMs = performance.now() - started;
-  return { proc, url, ports, startMs, stop: (signal = "SIGTERM") => proc.stop(signal) };
+  const label = options.store.kind;
+  return {
+    proc,
+    url,
+    ports,
+    startMs,
+    stop(signal = "SIGTERM") {
+      serverPeaks.push({ label, mb: proc.peakRssMb() });
+      return proc.stop(signal);
+    },
+  };
 }
 
 export async function api<T>(base: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
