@@ -31,6 +31,8 @@ export interface RunningMailroom {
   database: DatabaseHandle;
   httpPort: number;
   httpUrl: string;
+  /** The MX (SMTP receiver) port. */
+  smtpPort: number;
   stop(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
-    const core = await createCore({ db: database.db, config, logger });
+    const core = await createCore({ db: database.db, config, logger, listen: database.listen });
 
     const http = createHttpServer({ router: appRouter, core, database, logger, version: VERSION });
     http.listen(config.http.port, config.http.host);
@@ -58,6 +60,12 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     });
     const httpPort = (http.address() as AddressInfo).port;
 
+    const mx = await core.receiving.startReceiver();
+    // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
+    stops.unshift(() => mx.close());
+    // And first of all: end long-polling waits, which would otherwise hold the HTTP close for their timeout.
+    stops.unshift(() => core.receiving.closeWaits());
+
     if (options.backgroundJobs !== false) stops.unshift(scheduleJobs(backgroundJobs(core), logger));
 
     const httpUrl = `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
@@ -67,6 +75,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       database,
       httpPort,
       httpUrl,
+      smtpPort: mx.port,
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();
       },

@@ -17,6 +17,11 @@ export function backgroundJobs(core: Core): BackgroundJob[] {
     { name: "purge-expired-mailboxes", everyMs: 60_000, run: () => core.maintenance.purgeExpiredMailboxes() },
 
     // receiving (issue 5)
+    {
+      name: "purge-unreferenced-message-contents",
+      everyMs: 60_000,
+      run: () => core.maintenance.purgeUnreferencedMessageContents(),
+    },
 
     // sending (issue 6)
   ];

@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const app = await startMailroom({ config, logger });
-  logger.info({ ms: Math.round(performance.now() - startedAt), port: app.httpPort }, "mailroom started");
+  logger.info(
+    { ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort },
+    "mailroom started",
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -2,7 +2,9 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { accountsRouter } from "./routers/accounts.router.js";
 import { domainsRouter } from "./routers/domains.router.js";
 import { emailsRouter } from "./routers/emails.router.js";
+import { inboxRouter } from "./routers/inbox.router.js";
 import { keysRouter } from "./routers/keys.router.js";
+import { messagesRouter } from "./routers/messages.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
 import { router } from "./trpc.js";
 
@@ -17,6 +19,8 @@ export const appRouter = router({
   emails: emailsRouter,
 
   // receiving (issue 5)
+  inbox: inboxRouter,
+  messages: messagesRouter,
 
   // sending (issue 6)
 });

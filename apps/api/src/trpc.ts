@@ -78,14 +78,17 @@ const withSuccessStatus = t.middleware(async ({ meta, ctx, next }) => {
 
 export const publicProcedure = t.procedure.use(withSuccessStatus);
 
-/** Authenticate (one resolveApiKey for every surface), then count the request against the key's plan. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const principal: Principal = await ctx.core.auth.resolveApiKey(ctx.apiKey);
-  const state = await ctx.core.auth.consumeRateLimit(principal);
+/**
+ * Authenticate (one resolveApiKey for every surface), then count the request against the key's plan.
+ * Shared by every procedure and by the plain routes that serve bytes rather than JSON.
+ */
+export async function authenticate(core: Core, apiKey: string | undefined, response: ResponseControl): Promise<Principal> {
+  const principal: Principal = await core.auth.resolveApiKey(apiKey);
+  const state = await core.auth.consumeRateLimit(principal);
   const resetSeconds = Math.ceil(state.resetAt.getTime() / 1000);
-  ctx.response.headers["X-RateLimit-Limit"] = String(state.limit);
-  ctx.response.headers["X-RateLimit-Remaining"] = String(state.remaining);
-  ctx.response.headers["X-RateLimit-Reset"] = String(resetSeconds);
+  response.headers["X-RateLimit-Limit"] = String(state.limit);
+  response.headers["X-RateLimit-Remaining"] = String(state.remaining);
+  response.headers["X-RateLimit-Reset"] = String(resetSeconds);
   if (!state.allowed) {
     const retryAfter = Math.max(1, Math.ceil((state.resetAt.getTime() - Date.now()) / 1000));
     throw new MailroomError(
@@ -94,6 +97,11 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
       { headers: { "Retry-After": String(retryAfter) } },
     );
   }
+  return principal;
+}
+
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const principal = await authenticate(ctx.core, ctx.apiKey, ctx.response);
   return next({ ctx: { principal } });
 });
 

@@ -6,18 +6,25 @@ import type { OutputOptions } from "./output.js";
 /** What every command reads: global flags over environment over defaults, resolved lazily. */
 export interface Context {
   client(): MailroomClient;
+  /** Where the server is and the key to use, for the plain HTTP routes (downloads) tRPC does not serve. */
+  connection(): { url: string; apiKey: string | undefined };
   output(): OutputOptions;
 }
 
 export function createContext(program: Command): Context {
   let client: MailroomClient | undefined;
+  const connection = () => {
+    const opts = program.opts<{ url?: string; key?: string }>();
+    const env = cliEnv();
+    return { url: opts.url ?? env.url, apiKey: opts.key ?? env.apiKey };
+  };
   return {
     client() {
-      const opts = program.opts<{ url?: string; key?: string }>();
-      const env = cliEnv();
-      client ??= createMailroomClient(opts.url ?? env.url, opts.key ?? env.apiKey);
+      const { url, apiKey } = connection();
+      client ??= createMailroomClient(url, apiKey);
       return client;
     },
+    connection,
     output() {
       return { json: Boolean(program.opts<{ json?: boolean }>().json) };
     },

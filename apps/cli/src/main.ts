@@ -4,6 +4,7 @@ import { describeError } from "./client.js";
 import { accountsCommand } from "./commands/accounts.js";
 import { emailsCommand } from "./commands/emails.js";
 import { domainsCommand } from "./commands/domains.js";
+import { inboxCommands } from "./commands/inbox.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
 import { tenantsCommand } from "./commands/tenants.js";
 import { createContext } from "./context.js";
@@ -22,6 +23,7 @@ program.addCommand(whoamiCommand(ctx));
 program.addCommand(accountsCommand(ctx));
 program.addCommand(emailsCommand(ctx));
 program.addCommand(domainsCommand(ctx));
+for (const command of inboxCommands(ctx)) program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${describeError(err)}\n`);

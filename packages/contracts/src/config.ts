@@ -109,6 +109,10 @@ export const configSchema = z.object({
   SMTP_PORT: port.default(2525),
   SMTP_HOST: z.string().min(1).default("127.0.0.1"),
   SUBMISSION_PORT: port.default(2587),
+  SMTP_TLS_CERT: z.string().min(1).optional(),
+  SMTP_TLS_KEY: z.string().min(1).optional(),
+  MAILROOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024, "must be at least 1024").default(25 * 1024 * 1024),
+  MAILROOM_GREET_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
@@ -126,13 +130,27 @@ export const configSchema = z.object({
   MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
   MAILROOM_TRUST_PROXY: boolean.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+})
+  .refine((c) => (c.SMTP_TLS_CERT === undefined) === (c.SMTP_TLS_KEY === undefined), {
+    message: "set both SMTP_TLS_CERT and SMTP_TLS_KEY, or neither",
+    path: ["SMTP_TLS_KEY"],
+  });
 
 export type RawConfig = z.infer<typeof configSchema>;
 
 export interface MailroomConfig {
   http: { host: string; port: number };
-  smtp: { host: string; port: number; submissionPort: number };
+  smtp: {
+    host: string;
+    port: number;
+    submissionPort: number;
+    /** Largest message accepted (advertised as SIZE). */
+    maxMessageBytes: number;
+    /** Paths of a PEM certificate and key; STARTTLS is offered only when set. */
+    tls: { certPath: string; keyPath: string } | null;
+    /** How long the MX waits before its greeting; a client that talks first is refused. */
+    greetPauseMs: number;
+  };
   databaseUrl: string | undefined;
   dataDir: string;
   hostname: string;
@@ -165,7 +183,14 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
   const c = result.data;
   return {
     http: { host: c.HOST, port: c.PORT },
-    smtp: { host: c.SMTP_HOST, port: c.SMTP_PORT, submissionPort: c.SUBMISSION_PORT },
+    smtp: {
+      host: c.SMTP_HOST,
+      port: c.SMTP_PORT,
+      submissionPort: c.SUBMISSION_PORT,
+      maxMessageBytes: c.MAILROOM_MAX_MESSAGE_BYTES,
+      tls: c.SMTP_TLS_CERT && c.SMTP_TLS_KEY ? { certPath: c.SMTP_TLS_CERT, keyPath: c.SMTP_TLS_KEY } : null,
+      greetPauseMs: c.MAILROOM_GREET_PAUSE_MS,
+    },
     databaseUrl: c.DATABASE_URL,
     dataDir: c.MAILROOM_DATA_DIR,
     hostname: c.MAILROOM_HOSTNAME.toLowerCase(),

@@ -83,6 +83,9 @@ export const ERROR_META = {
   MAILBOX_EXPIRY_INVALID: { http: 400, trpc: "BAD_REQUEST", message: "The expiry must be in the future" },
 
   // receiving (issue 5)
+  MESSAGE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Message not found" },
+  ATTACHMENT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Attachment not found" },
+  WAIT_TIMEOUT: { http: 408, trpc: "TIMEOUT", message: "No matching message arrived before the timeout" },
 
   // sending (issue 6)
 

@@ -12,5 +12,6 @@ export * from "./schemas/domains.js";
 export * from "./schemas/mailboxes.js";
 
 // receiving (issue 5)
+export * from "./schemas/messages.js";
 
 // sending (issue 6)

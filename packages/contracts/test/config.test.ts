@@ -5,7 +5,15 @@ describe("configuration", () => {
   it("has working defaults for an empty environment", () => {
     const c = parseConfig({});
     expect(c.http).toEqual({ host: "127.0.0.1", port: 3000 });
-    expect(c.smtp).toEqual({ host: "127.0.0.1", port: 2525, submissionPort: 2587 });
+    expect(c.smtp).toEqual({
+      host: "127.0.0.1",
+      port: 2525,
+      submissionPort: 2587,
+      maxMessageBytes: 26214400,
+      tls: null,
+      greetPauseMs: 100,
+    });
+    expect(c.dnsServers).toEqual([]);
     expect(c.databaseUrl).toBeUndefined();
     expect(c.dataDir).toBe("./.mailroom");
     expect(c.systemDomains).toEqual([{ domain: "mailroom.localhost", premium: false }]);
@@ -43,5 +51,27 @@ describe("configuration", () => {
     expect(message).toContain("DATABASE_URL: must be a postgres:// connection string");
     expect(message).toContain('MAILROOM_RATE_LIMITS: "gold:1" is not <plan>:<whole number>');
     expect(message).toMatch(/LOG_LEVEL: /);
+  });
+
+  it("reads the receiving settings: size, TLS files (both or neither), greeting pause, DNS servers", () => {
+    const c = parseConfig({
+      MAILROOM_MAX_MESSAGE_BYTES: "2048",
+      SMTP_TLS_CERT: "/etc/mx/cert.pem",
+      SMTP_TLS_KEY: "/etc/mx/key.pem",
+      MAILROOM_GREET_PAUSE_MS: "0",
+      MAILROOM_DNS_SERVERS: "127.0.0.1:5353, 10.0.0.1,[::1]:53,::1",
+    });
+    expect(c.smtp.maxMessageBytes).toBe(2048);
+    expect(c.smtp.tls).toEqual({ certPath: "/etc/mx/cert.pem", keyPath: "/etc/mx/key.pem" });
+    expect(c.smtp.greetPauseMs).toBe(0);
+    expect(c.dnsServers).toEqual(["127.0.0.1:5353", "10.0.0.1", "[::1]:53", "::1"]);
+
+    expect(() => parseConfig({ SMTP_TLS_CERT: "/etc/mx/cert.pem" })).toThrow(
+      "SMTP_TLS_KEY: set both SMTP_TLS_CERT and SMTP_TLS_KEY, or neither",
+    );
+    expect(() => parseConfig({ MAILROOM_DNS_SERVERS: "dns.example" })).toThrow(
+      'MAILROOM_DNS_SERVERS: "dns.example" is not <ip> or <ip>:<port> (IPv6 as [addr]:port)',
+    );
+    expect(() => parseConfig({ MAILROOM_GREET_PAUSE_MS: "-1" })).toThrow(/MAILROOM_GREET_PAUSE_MS: /);
   });
 });

@@ -30,6 +30,23 @@ import {
   type CreateMailboxInput,
   type UpdateMailboxInput,
 } from "./mailboxes/mailbox.service.js";
+import {
+  deleteMessage,
+  getAttachment,
+  getMailboxMessage,
+  getMessage,
+  getRawMessage,
+  listInbox,
+  pageInbox,
+  purgeUnreferencedContents,
+  setSeen,
+  waitForMessage,
+  type WaitOptions,
+} from "./messages/message.service.js";
+import type { InboxQuery } from "./messages/message.repository.js";
+import { NewMailSignal } from "./messages/new-mail-signal.js";
+import { decideRecipient } from "./smtp/recipient-policy.js";
+import { startSmtpReceiver } from "./smtp/smtp-receiver.js";
 import { consumeRateLimit, pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
 
@@ -39,6 +56,7 @@ import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.j
  */
 export async function createCore(deps: CoreDeps) {
   const admin = await ensureAdminKey(deps);
+  const newMail = new NewMailSignal(deps);
   return {
     deps,
     adminKeyFile: admin.writtenTo,
@@ -86,12 +104,33 @@ export async function createCore(deps: CoreDeps) {
     },
 
     // receiving (issue 5)
+    messages: {
+      inbox: (tenantId: string, mailboxId: string, query: InboxQuery) => listInbox(deps, tenantId, mailboxId, query),
+      page: (tenantId: string, mailboxId: string, page: { page: number; pageSize: number }) =>
+        pageInbox(deps, tenantId, mailboxId, page),
+      get: (tenantId: string, id: string) => getMessage(deps, tenantId, id),
+      getInMailbox: (tenantId: string, mailboxId: string, id: string) => getMailboxMessage(deps, tenantId, mailboxId, id),
+      raw: (tenantId: string, id: string) => getRawMessage(deps, tenantId, id),
+      attachment: (tenantId: string, id: string, attachmentId: string) => getAttachment(deps, tenantId, id, attachmentId),
+      setSeen: (tenantId: string, id: string, seen: boolean) => setSeen(deps, tenantId, id, seen),
+      delete: (tenantId: string, id: string) => deleteMessage(deps, tenantId, id),
+      wait: (tenantId: string, mailboxId: string, options: WaitOptions) =>
+        waitForMessage(deps, newMail, tenantId, mailboxId, options),
+    },
+    receiving: {
+      /** The MX on config.smtp (or `listenOn`); close() it to stop. */
+      startReceiver: (listenOn?: { host: string; port: number }) => startSmtpReceiver(deps, newMail, listenOn),
+      decideRecipient: (address: string) => decideRecipient(deps, address),
+      /** Ends pending waits (503) so shutdown need not sit out their timeouts. */
+      closeWaits: () => newMail.close(),
+    },
 
     // sending (issue 6)
 
     maintenance: {
       pruneRateLimitWindows: () => pruneRateLimitWindows(deps),
       purgeExpiredMailboxes: () => purgeExpiredMailboxes(deps),
+      purgeUnreferencedMessageContents: () => purgeUnreferencedContents(deps),
     },
   };
 }

@@ -8,4 +8,6 @@ export interface CoreDeps {
   db: Kysely<Database>;
   config: MailroomConfig;
   logger: Logger;
+  /** LISTEN on the database (DatabaseHandle.listen); without it, only this process's own events are heard. */
+  listen?: (channel: string, handler: (payload: string) => void) => Promise<() => Promise<void>>;
 }

@@ -9,3 +9,11 @@ export type { RateLimitState } from "./rate-limit/rate-limit.service.js";
 export { RATE_LIMIT_WINDOW_SECONDS } from "./rate-limit/rate-limit.service.js";
 export { newId } from "./ids.js";
 export type { Mailbox, CreateMailboxInput, UpdateMailboxInput } from "./mailboxes/mailbox.service.js";
+export type {
+  MessageSummary,
+  MessageDetail,
+  MessageAttachment,
+  WaitOptions,
+} from "./messages/message.service.js";
+export type { SmtpReceiver } from "./smtp/smtp-receiver.js";
+export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";

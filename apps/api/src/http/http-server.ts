@@ -5,6 +5,7 @@ import { classifyError, toErrorBody } from "../errors.js";
 import type { AppRouter } from "../root.js";
 import { makeCreateContext, type ContextInner } from "../trpc.js";
 import { serveDocs } from "./docs-page.js";
+import { isMessageDownload, serveMessageDownload } from "./message-downloads.js";
 import { buildOpenApiDocument } from "./openapi-document.js";
 import { createRestHandler } from "./rest-handler.js";
 
@@ -59,6 +60,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
         res.end(openApiJson);
         return;
       }
+      const path = pathname.slice(prefix.length);
+      if (isMessageDownload(path)) return serveMessageDownload(core, logger, req, res, path);
       return rest(req, res, prefix.length);
     }
     return sendJson(res, 404, toErrorBody({ code: "ROUTE_NOT_FOUND", message: "No such endpoint" }));

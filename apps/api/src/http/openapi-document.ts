@@ -57,5 +57,53 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
       operation.security = [{ Authorization: [] }, { QueryKey: [] }];
     }
   }
+  addDownloadPaths(doc, errorContent);
   return doc;
+}
+
+/** The routes that answer bytes are not procedures (see message-downloads.ts): described by hand. */
+function addDownloadPaths(doc: OpenAPIObject, errorContent: unknown): void {
+  const errors = Object.fromEntries(
+    ERROR_STATUSES.map((status) => {
+      const codes = Object.entries(ERROR_META)
+        .filter(([, m]) => m.http === status)
+        .map(([code]) => code);
+      return [String(status), { description: `Error: ${codes.join(", ")}`, content: errorContent }];
+    }),
+  );
+  const pathParam = (name: string, description: string) => ({
+    name,
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+    description,
+  });
+  const binary = { schema: { type: "string", format: "binary" } };
+  const security = [{ Authorization: [] }, { QueryKey: [] }];
+  doc.paths = {
+    ...doc.paths,
+    "/messages/{id}/raw": {
+      get: {
+        operationId: "messages-raw",
+        tags: ["Messages"],
+        summary: "The message exactly as stored (our Received and Authentication-Results headers on top)",
+        parameters: [pathParam("id", "A message id (msg_…)")],
+        security,
+        responses: { "200": { description: "The raw message", content: { "message/rfc822": binary } }, ...errors },
+      },
+    },
+    "/messages/{id}/attachments/{attachment_id}": {
+      get: {
+        operationId: "messages-attachment",
+        tags: ["Messages"],
+        summary: "Download an attachment, with its own content type",
+        parameters: [pathParam("id", "A message id (msg_…)"), pathParam("attachment_id", "An attachment id (att_…)")],
+        security,
+        responses: {
+          "200": { description: "The attachment's bytes, Content-Type as the sender gave it", content: { "*/*": binary } },
+          ...errors,
+        },
+      },
+    },
+  } as never;
 }

@@ -12,6 +12,11 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** True when the database answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
+  /**
+   * LISTEN on `channel`: `handler` gets each NOTIFY payload, committed by any process on this
+   * database. Resolves once listening; the returned function stops it.
+   */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -34,12 +39,103 @@ function openPostgres(connectionString: string, options: OpenDatabaseOptions): D
   // An idle client dying (database restart) must not crash the process; the pool replaces it.
   pool.on("error", (err) => options.logger?.warn({ err: err.message }, "database connection lost"));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listener = new PostgresListener(connectionString, options.logger);
   return {
     db,
     kind: "postgres",
     ping: (timeoutMs) => ping(db, timeoutMs),
-    close: () => db.destroy(),
+    listen: (channel, handler) => listener.listen(channel, handler),
+    close: async () => {
+      await listener.close();
+      await db.destroy();
+    },
   };
+}
+
+/**
+ * One dedicated connection for LISTEN (a pooled one would lose its LISTENs when returned).
+ * Opened on first use; if it drops, it reconnects and listens again. A NOTIFY sent while it is
+ * down is lost, so callers treat notifications as hints and re-read the table.
+ */
+class PostgresListener {
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  async listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>> {
+    if (this.closed) throw new Error("the database handle is closed");
+    let set = this.handlers.get(channel);
+    const first = !set;
+    if (!set) this.handlers.set(channel, (set = new Set()));
+    set.add(handler);
+    const client = await this.connect();
+    if (first) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    return async () => {
+      set.delete(handler);
+      if (set.size > 0 || this.handlers.get(channel) !== set) return;
+      this.handlers.delete(channel);
+      await this.client?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+    };
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: this.connectionString });
+      client.on("notification", (msg) => {
+        for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? "");
+      });
+      client.on("error", (err) => {
+        this.logger?.warn({ err: err.message }, "database listener connection lost");
+        this.dropped(client);
+      });
+      client.on("end", () => this.dropped(client));
+      try {
+        await client.connect();
+        for (const channel of this.handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (err) {
+        client.removeAllListeners();
+        await client.end().catch(() => undefined);
+        throw err;
+      } finally {
+        this.connecting = undefined;
+      }
+      this.client = client;
+      return client;
+    })();
+    return this.connecting;
+  }
+
+  private dropped(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    if (this.closed || this.handlers.size === 0) return;
+    const reconnect = () => {
+      this.retry = undefined;
+      if (this.closed || this.client) return;
+      this.connect().catch(() => {
+        this.retry = setTimeout(reconnect, 1000);
+        this.retry.unref();
+      });
+    };
+    reconnect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.handlers.clear();
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
 }
 
 async function openPglite(dataDir: string, _options: OpenDatabaseOptions): Promise<DatabaseHandle> {
@@ -50,6 +146,11 @@ async function openPglite(dataDir: string, _options: OpenDatabaseOptions): Promi
     db,
     kind: "pglite",
     ping: (timeoutMs) => ping(db, timeoutMs),
+    // PGlite delivers a NOTIFY to its own listeners when the notifying transaction commits.
+    listen: async (channel, handler) => {
+      const unlisten = await pglite.listen(channel, handler);
+      return () => unlisten().catch(() => undefined);
+    },
     close: () => db.destroy(),
   };
 }

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { DomainTable } from "../domains/domain.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
 import type { MailboxTable } from "../mailboxes/mailbox.table.js";
+import type { MessageContentTable, MessageTable } from "../messages/message.table.js";
 import type { RateLimitWindowTable } from "../rate-limit/rate-limit.table.js";
 import type { TenantTable } from "../tenants/tenant.table.js";
 
@@ -12,6 +13,8 @@ export interface Database {
   rate_limit_windows: RateLimitWindowTable;
   domains: DomainTable;
   mailboxes: MailboxTable;
+  message_contents: MessageContentTable;
+  messages: MessageTable;
 }
 
 /** What repositories take first: the database or an open transaction. */

@@ -1,0 +1,44 @@
+import { zInboxInput, zInboxOutput, zMessage, zWaitInput } from "@mailroom/contracts";
+import { router, tenantProcedure } from "../trpc.js";
+import { toInboxMessage, toMessage } from "./message-shapes.js";
+
+const tags = ["Inbox"];
+
+/** Document 1's inbox of an account (mailbox). */
+export const inboxRouter = router({
+  list: tenantProcedure
+    .meta({ openapi: { method: "GET", path: "/inbox/{account_id}", tags, summary: "List an account's messages, newest first" } })
+    .input(zInboxInput)
+    .output(zInboxOutput)
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.core.messages.inbox(ctx.tenant.id, input.account_id, {
+        limit: input.limit,
+        cursor: input.cursor,
+        unreadOnly: input.unread,
+        since: input.since === undefined ? undefined : new Date(input.since),
+      });
+      return { messages: page.messages.map(toInboxMessage), next_cursor: page.nextCursor };
+    }),
+
+  wait: tenantProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/inbox/{account_id}/wait",
+        tags,
+        summary: "Wait for a matching message to arrive (200 with it, or 408 after `timeout` seconds)",
+      },
+    })
+    .input(zWaitInput)
+    .output(zMessage)
+    .query(async ({ ctx, input }) =>
+      toMessage(
+        await ctx.core.messages.wait(ctx.tenant.id, input.account_id, {
+          timeoutSeconds: input.timeout,
+          subject: input.subject,
+          from: input.from,
+          since: input.since === undefined ? undefined : new Date(input.since),
+        }),
+      ),
+    ),
+});

@@ -1,0 +1,69 @@
+import {
+  zDeleted,
+  zEmailMessage,
+  zEmailMessageInput,
+  zEmailMessagePage,
+  zEmailMessagesInput,
+  zInboxMessage,
+  zMessage,
+  zMessageIdInput,
+  zSuccess,
+  zUpdateMessageInput,
+} from "@mailroom/contracts";
+import { router, tenantProcedure } from "../trpc.js";
+import { toEmailMessage, toEmailMessageSummary, toInboxMessage, toMessage } from "./message-shapes.js";
+
+const tags = ["Messages"];
+const ok = <T>(data: T) => ({ success: true as const, data });
+
+/**
+ * Received messages. Document 1: /messages/{id}. Document 2: /emails/{id}/messages in its envelope.
+ * The raw message and attachments are bytes, not JSON: http/message-downloads.ts serves them.
+ */
+export const messagesRouter = router({
+  get: tenantProcedure
+    .meta({ openapi: { method: "GET", path: "/messages/{id}", tags, summary: "Show a message: headers, text, html, attachments, auth results" } })
+    .input(zMessageIdInput)
+    .output(zMessage)
+    .query(async ({ ctx, input }) => toMessage(await ctx.core.messages.get(ctx.tenant.id, input.id))),
+
+  update: tenantProcedure
+    .meta({ openapi: { method: "PATCH", path: "/messages/{id}", tags, summary: "Mark a message seen or unseen" } })
+    .input(zUpdateMessageInput)
+    .output(zInboxMessage)
+    .mutation(async ({ ctx, input }) => toInboxMessage(await ctx.core.messages.setSeen(ctx.tenant.id, input.id, input.seen))),
+
+  delete: tenantProcedure
+    .meta({ openapi: { method: "DELETE", path: "/messages/{id}", tags, summary: "Delete a message" } })
+    .input(zMessageIdInput)
+    .output(zDeleted)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.core.messages.delete(ctx.tenant.id, input.id);
+      return { deleted: true as const };
+    }),
+
+  emailMessages: tenantProcedure
+    .meta({ openapi: { method: "GET", path: "/emails/{id}/messages", tags, summary: "List an email address's messages (document 2)" } })
+    .input(zEmailMessagesInput)
+    .output(zSuccess(zEmailMessagePage))
+    .query(async ({ ctx, input }) => {
+      const { messages, total } = await ctx.core.messages.page(ctx.tenant.id, input.id, input);
+      return ok({
+        messages: messages.map(toEmailMessageSummary),
+        total,
+        page: input.page,
+        pageSize: input.pageSize,
+        totalPages: Math.ceil(total / input.pageSize),
+      });
+    }),
+
+  emailMessage: tenantProcedure
+    .meta({
+      openapi: { method: "GET", path: "/emails/{id}/messages/{message_id}", tags, summary: "Show one message of an email address (document 2)" },
+    })
+    .input(zEmailMessageInput)
+    .output(zSuccess(zEmailMessage))
+    .query(async ({ ctx, input }) =>
+      ok(toEmailMessage(await ctx.core.messages.getInMailbox(ctx.tenant.id, input.id, input.message_id))),
+    ),
+});

@@ -1,0 +1,142 @@
+import { writeFile } from "node:fs/promises";
+import { Command } from "commander";
+import type { RouterOutputs } from "@mailroom/api";
+import type { Context } from "../context.js";
+import { printRows, withSpinner } from "../output.js";
+
+type Message = RouterOutputs["messages"]["get"];
+
+const list = (addresses: { address: string; name: string | null }[]) =>
+  addresses.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(", ");
+
+/** Headers a person reads, a blank line, then the text (or a note when there is only HTML). */
+function printMessage(m: Message, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `From:    ${m.from_name ? `${m.from_name} <${m.from}>` : m.from || "-"}`,
+    `To:      ${list(m.to) || "-"}`,
+    ...(m.cc.length > 0 ? [`Cc:      ${list(m.cc)}`] : []),
+    `Subject: ${m.subject}`,
+    `Date:    ${m.date}`,
+    `Id:      ${m.id}`,
+    ...m.attachments.map((a) => `Attached: ${a.id}  ${a.filename ?? "(no name)"}  ${a.content_type}  ${a.size} bytes`),
+    "",
+    m.text ?? (m.html ? "(HTML only: see --json, or --raw for the whole message)" : "(no text)"),
+  ];
+  process.stdout.write(`${lines.join("\n").trimEnd()}\n`);
+}
+
+/** GET a byte route with the CLI's key; the server's JSON error becomes the thrown message. */
+async function fetchBytes(ctx: Context, path: string): Promise<Buffer> {
+  const { url, apiKey } = ctx.connection();
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/+$/, "")}/api/v1${path}`, {
+      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+    });
+  } catch (err) {
+    throw new Error(`Cannot reach the Mailroom server: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const body = Buffer.from(await res.arrayBuffer());
+  if (!res.ok) {
+    let message = `HTTP ${res.status}`;
+    try {
+      const parsed = JSON.parse(body.toString()) as { error?: string; code?: string };
+      if (parsed.error) message = `${parsed.error} (${parsed.code})`;
+    } catch {
+      // not our error body
+    }
+    throw new Error(message);
+  }
+  return body;
+}
+
+/** `mailroom inbox`, `read`, `attachment` and `wait`: received mail. */
+export function inboxCommands(ctx: Context): Command[] {
+  const inbox = new Command("inbox")
+    .description("List an account's messages, newest first")
+    .argument("<account>", "an account id (acc_…)")
+    .option("--limit <n>", "messages per page (1–100)", (v) => Number(v), 50)
+    .option("--cursor <cursor>", "the next_cursor of the previous page")
+    .option("--unread", "only messages not yet seen")
+    .option("--since <time>", "only messages received at or after this ISO-8601 time")
+    .action(async (account: string, opts: { limit: number; cursor?: string; unread?: boolean; since?: string }) => {
+      const page = await withSpinner(
+        "Fetching messages…",
+        () =>
+          ctx.client().inbox.list.query({
+            account_id: account,
+            limit: opts.limit,
+            cursor: opts.cursor,
+            unread: opts.unread ? "true" : undefined,
+            since: opts.since,
+          }),
+        ctx.output(),
+      );
+      const rows = page.messages.map((m) => ({
+        id: m.id,
+        date: m.date,
+        from: m.from,
+        subject: m.subject,
+        seen: m.seen ? "yes" : "no",
+        attachments: m.has_attachments ? "yes" : "",
+      }));
+      printRows(rows, ["id", "date", "from", "subject", "seen", "attachments"], ctx.output(), page);
+      if (!ctx.output().json && page.next_cursor) process.stdout.write(`more: --cursor ${page.next_cursor}\n`);
+    });
+
+  const read = new Command("read")
+    .description("Show a message: headers and text (--raw: the message exactly as stored)")
+    .argument("<message>", "a message id (msg_…)")
+    .option("--raw", "print the raw message (RFC 5322) instead")
+    .action(async (id: string, opts: { raw?: boolean }) => {
+      if (opts.raw) {
+        process.stdout.write(await fetchBytes(ctx, `/messages/${encodeURIComponent(id)}/raw`));
+        return;
+      }
+      const message = await withSpinner("Fetching message…", () => ctx.client().messages.get.query({ id }), ctx.output());
+      printMessage(message, Boolean(ctx.output().json));
+    });
+
+  const attachment = new Command("attachment")
+    .description("Save an attachment to a file")
+    .argument("<message>", "a message id (msg_…)")
+    .argument("<attachment>", "an attachment id (att_…), as `mailroom read` lists them")
+    .requiredOption("-o, --output <file>", "where to write it")
+    .action(async (messageId: string, attachmentId: string, opts: { output: string }) => {
+      const bytes = await fetchBytes(
+        ctx,
+        `/messages/${encodeURIComponent(messageId)}/attachments/${encodeURIComponent(attachmentId)}`,
+      );
+      await writeFile(opts.output, bytes);
+      process.stderr.write(`Saved ${bytes.length} bytes to ${opts.output}\n`);
+    });
+
+  const wait = new Command("wait")
+    .description("Wait for a matching message to arrive, then show it (exit 1 on timeout)")
+    .argument("<account>", "an account id (acc_…)")
+    .option("--subject <text>", "part of the subject, case-insensitive")
+    .option("--from <text>", "part of the sender's address, case-insensitive")
+    .option("--since <time>", "also match messages received since this ISO-8601 time")
+    .option("--timeout <seconds>", "give up after this many seconds (1–300)", (v) => Number(v), 60)
+    .action(async (account: string, opts: { subject?: string; from?: string; since?: string; timeout: number }) => {
+      const message = await withSpinner(
+        `Waiting for mail${opts.subject ? ` about "${opts.subject}"` : ""} (up to ${opts.timeout} s)…`,
+        () =>
+          ctx.client().inbox.wait.query({
+            account_id: account,
+            timeout: opts.timeout,
+            subject: opts.subject,
+            from: opts.from,
+            since: opts.since,
+          }),
+        ctx.output(),
+      );
+      printMessage(message, Boolean(ctx.output().json));
+    });
+
+  return [inbox, read, attachment, wait];
+}

@@ -1,0 +1,72 @@
+import type { CoreDeps } from "../deps.js";
+
+/** The PostgreSQL channel each stored copy is announced on: payload `<mailbox id>:<message id>`. */
+export const NEW_MAIL_CHANNEL = "mailroom_new_mail";
+
+export type NewMailHandler = (messageId: string) => void;
+
+/**
+ * Tells waiters that a message for a mailbox was committed. Fed by LISTEN (so mail stored by any
+ * process on the database counts) and, as a fast path that also works without LISTEN, by this
+ * process's own stores. A waiter may hear of one message twice; it re-reads the row either way.
+ */
+export class NewMailSignal {
+  private readonly handlers = new Map<string, Set<NewMailHandler>>();
+  private listening: Promise<void> | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private closed = false;
+  private readonly closeHandlers = new Set<() => void>();
+
+  constructor(private readonly deps: Pick<CoreDeps, "listen" | "logger">) {}
+
+  /** Start hearing `mailboxId`'s new mail; resolves once nothing committed from now on can be missed. */
+  async subscribe(mailboxId: string, handler: NewMailHandler): Promise<() => void> {
+    if (this.closed) throw new Error("new-mail signal closed");
+    let set = this.handlers.get(mailboxId);
+    if (!set) this.handlers.set(mailboxId, (set = new Set()));
+    set.add(handler);
+    const unsubscribe = () => {
+      set.delete(handler);
+      if (set.size === 0 && this.handlers.get(mailboxId) === set) this.handlers.delete(mailboxId);
+    };
+    try {
+      await this.startListening();
+    } catch (err) {
+      // Without LISTEN this process still hears its own deliveries; say so once per failure.
+      this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "LISTEN for new mail failed");
+      this.listening = undefined;
+    }
+    return unsubscribe;
+  }
+
+  /** Called by the store after its transaction committed. */
+  announce(mailboxId: string, messageId: string): void {
+    for (const handler of [...(this.handlers.get(mailboxId) ?? [])]) handler(messageId);
+  }
+
+  /** Runs `handler` when the signal closes (server shutdown): waiters give up then. */
+  onClose(handler: () => void): () => void {
+    this.closeHandlers.add(handler);
+    return () => this.closeHandlers.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const handler of [...this.closeHandlers]) handler();
+    this.closeHandlers.clear();
+    this.handlers.clear();
+    await this.unlisten?.().catch(() => undefined);
+  }
+
+  private startListening(): Promise<void> {
+    const listen = this.deps.listen;
+    if (!listen) return Promise.resolve();
+    this.listening ??= listen(NEW_MAIL_CHANNEL, (payload) => {
+      const sep = payload.indexOf(":");
+      if (sep > 0) this.announce(payload.slice(0, sep), payload.slice(sep + 1));
+    }).then((unlisten) => {
+      this.unlisten = unlisten;
+    });
+    return this.listening;
+  }
+}

@@ -1,0 +1,204 @@
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
+import type { CoreDeps } from "../deps.js";
+import { newId } from "../ids.js";
+import { checkAuthentication, createDnsResolver } from "../messages/auth-checks.js";
+import { parseMessage } from "../messages/message-parser.js";
+import { storeIncomingMessage, type AcceptedRecipient } from "../messages/message-store.js";
+import type { NewMailSignal } from "../messages/new-mail-signal.js";
+import { MxSmtpServer } from "./mx-server.js";
+import { receivedHeader } from "./received-header.js";
+import { decideRecipient } from "./recipient-policy.js";
+
+/** RFC 5321 asks servers to take at least 100 recipients; more in one transaction → 452, send the rest later. */
+export const MAX_RECIPIENTS = 100;
+/** How long shutdown waits for sessions in DATA before cutting them off. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
+export interface SmtpReceiver {
+  port: number;
+  /** Stop accepting; idle sessions get 421 now, sessions in DATA finish first. */
+  close(): Promise<void>;
+}
+
+function smtpError(code: number, text: string): Error {
+  return Object.assign(new Error(text), { responseCode: code });
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`. */
+function plainIp(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
+ * The MX: receives mail for our domains over SMTP and stores it. Each recipient is decided at
+ * RCPT; DATA is answered 250 only once every copy is committed, 451 when the database fails.
+ */
+export async function startSmtpReceiver(
+  deps: CoreDeps,
+  signal: NewMailSignal | undefined,
+  listenOn: { host: string; port: number } = deps.config.smtp,
+): Promise<SmtpReceiver> {
+  const { config, logger } = deps;
+  const log = logger.child({ component: "smtp-mx" });
+  const resolver = createDnsResolver(config.dnsServers);
+  const accepted = new WeakMap<SMTPServerAddress, AcceptedRecipient>();
+  const inData = new Set<string>();
+  let stopping = false;
+
+  const tls = config.smtp.tls
+    ? { key: readFileSync(config.smtp.tls.keyPath), cert: readFileSync(config.smtp.tls.certPath) }
+    : undefined;
+
+  const server: MxSmtpServer = new MxSmtpServer(
+    {
+      name: config.hostname,
+      banner: "Mailroom",
+      size: config.smtp.maxMessageBytes,
+      // Over SIZE is refused with 552 whatever onData says; onData also drops it unstored.
+      rejectOversized: true,
+      maxRecipients: MAX_RECIPIENTS,
+      // An MX takes mail from anyone for its own domains: no AUTH here (that is the submission port).
+      authOptional: true,
+      disabledCommands: tls ? ["AUTH"] : ["AUTH", "STARTTLS"],
+      ...(tls ?? {}),
+      // RFC 3463 codes on every reply (5.7.1 for a refused relay, 5.1.1 for an unknown mailbox, …).
+      hideENHANCEDSTATUSCODES: false,
+      disableReverseLookup: true,
+      closeTimeout: SHUTDOWN_GRACE_MS,
+      logger: false,
+
+      onRcptTo(address, session, callback) {
+        decideRecipient(deps, address.address).then(
+          (decision) => {
+            if (decision.kind === "accept") {
+              accepted.set(address, {
+                address: decision.address,
+                mailboxId: decision.mailbox.id,
+                tenantId: decision.mailbox.tenantId,
+              });
+              return callback();
+            }
+            const domain = decision.address.slice(decision.address.lastIndexOf("@") + 1);
+            log.info({ session: session.id, domain, reason: decision.kind }, "recipient refused");
+            callback(
+              decision.kind === "foreign"
+                ? smtpError(550, `5.7.1 <${address.address}>: Relay access denied`)
+                : smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: no such mailbox here`),
+            );
+          },
+          (err: unknown) => {
+            log.error({ err, session: session.id }, "recipient check failed");
+            callback(smtpError(451, "4.3.0 Temporary failure checking the recipient, try again later"));
+          },
+        );
+      },
+
+      onData(stream, session, callback) {
+        inData.add(session.id);
+        const finish = (err: Error | null, reply?: string) => {
+          inData.delete(session.id);
+          callback(err, reply);
+          if (stopping) setImmediate(() => hangUp(session.id));
+        };
+        readMessage(stream, config.smtp.maxMessageBytes).then(
+          (raw) => {
+            if (!raw) {
+              log.info({ session: session.id, limit: config.smtp.maxMessageBytes }, "message over the size limit refused");
+              return finish(smtpError(552, `5.3.4 Message too big: the limit is ${config.smtp.maxMessageBytes} bytes`));
+            }
+            deliver(raw, session).then(
+              (id) => finish(null, `Ok: stored as ${id}`),
+              (err: unknown) => {
+                log.error({ err, session: session.id }, "storing a message failed");
+                finish(smtpError(451, "4.3.0 Temporary failure storing the message, try again later"));
+              },
+            );
+          },
+          (err: unknown) => {
+            log.warn({ err, session: session.id }, "reading DATA failed");
+            finish(smtpError(451, "4.3.0 Error reading the message, try again later"));
+          },
+        );
+      },
+    },
+    config.smtp.greetPauseMs,
+  );
+  server.on("error", (err) => log.warn({ err: err.message }, "smtp connection error"));
+
+  /** Auth checks on the bytes as received, our headers on top, parse, store: then, and only then, 250. */
+  async function deliver(original: Buffer, session: SMTPServerSession): Promise<string> {
+    const recipients = session.envelope.rcptTo
+      .map((a) => accepted.get(a))
+      .filter((r): r is AcceptedRecipient => r !== undefined);
+    const id = newId("message");
+    const ip = plainIp(session.remoteAddress);
+    const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+    const auth = await checkAuthentication(deps, resolver, original, {
+      ip,
+      helo: session.hostNameAppearsAs,
+      sender: mailFrom,
+    });
+    const received = receivedHeader({
+      helo: session.hostNameAppearsAs,
+      ip,
+      hostname: config.hostname,
+      protocol: session.transmissionType,
+      id,
+      recipients: recipients.map((r) => r.address),
+      date: new Date(),
+    });
+    const raw = Buffer.concat([Buffer.from(auth.headers + received, "utf8"), original]);
+    const parsed = await parseMessage(raw);
+    await storeIncomingMessage(deps, signal, {
+      id,
+      raw,
+      envelopeFrom: mailFrom || null,
+      recipients,
+      parsed,
+      auth: auth.results,
+    });
+    return id;
+  }
+
+  function hangUp(sessionId: string): void {
+    for (const connection of server.connections) {
+      if (connection.id !== sessionId || inData.has(sessionId)) continue;
+      connection.send(421, `${config.hostname} Service shutting down`, false);
+      connection.close();
+    }
+  }
+
+  server.listen(listenOn.port, listenOn.host);
+  await new Promise<void>((resolve, reject) => {
+    server.server.once("listening", resolve);
+    server.server.once("error", reject);
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  log.info({ host: listenOn.host, port, starttls: Boolean(tls) }, "smtp receiver listening");
+
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        server.close(() => resolve());
+        for (const connection of [...server.connections]) hangUp(connection.id);
+      }),
+  };
+}
+
+/** The whole message, or null when it went over the limit (nothing kept then). */
+function readMessage(stream: SMTPServerDataStream, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= limit) chunks.push(chunk);
+    });
+    stream.once("error", reject);
+    stream.once("end", () => resolve(stream.sizeExceeded || bytes > limit ? null : Buffer.concat(chunks, bytes)));
+  });
+}
