@@ -1,0 +1,70 @@
+// pnpm drill: durability drills, each printing `N passed, N failed`. Not part of pnpm test or CI.
+//   pnpm drill                              all: inbound SIGKILL ×5 on PostgreSQL and ×5 on PGlite,
+//                                           outbound SIGKILL, PostgreSQL restart under load
+//   pnpm drill --only inbound,outbound,pg-restart
+//   DRILL_MESSAGES=500 DRILL_RUNS=1         a short trial (defaults 10000 and 5)
+//   DRILL_PG_RESTART='…'                    the command that restarts PostgreSQL (default: the
+//                                           machine's cluster via pg_ctlcluster: quiet machine only)
+import { BENCH_DNS_RECORDS, LoopbackDns } from "../src/lib/dns.js";
+import { log } from "../src/lib/env.js";
+import { assertBuilt } from "../src/lib/mailroom.js";
+import { inboundKill } from "./inbound.js";
+import { outboundKill } from "./outbound.js";
+import { pgRestart } from "./pg-restart.js";
+
+export interface DrillContext {
+  dns: string;
+  messages: number;
+}
+
+export interface DrillResult {
+  name: string;
+  status: "passed" | "failed" | "not available yet";
+  detail: string;
+}
+
+const runs = Number(process.env.DRILL_RUNS ?? 5);
+const drills: Record<string, (ctx: DrillContext) => Promise<DrillResult[]>> = {
+  inbound: async (ctx) => {
+    const out: DrillResult[] = [];
+    for (const kind of ["postgres", "pglite"] as const) for (let i = 1; i <= runs; i++) out.push(await guard(`inbound #${i} (${kind})`, () => inboundKill(ctx, kind, i)));
+    return out;
+  },
+  outbound: async (ctx) => [await guard("outbound SIGKILL", () => outboundKill(ctx))],
+  "pg-restart": async (ctx) => [await guard("PostgreSQL restart", () => pgRestart(ctx))],
+};
+
+async function guard(name: string, fn: () => Promise<DrillResult>): Promise<DrillResult> {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`${name} errored: ${err instanceof Error ? err.stack : String(err)}`);
+    return { name, status: "failed", detail: `error: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` };
+  }
+}
+
+const onlyArg = process.argv.indexOf("--only");
+const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? "").split(",") : Object.keys(drills);
+for (const name of only) if (!drills[name]) throw new Error(`unknown drill "${name}" (known: ${Object.keys(drills).join(", ")})`);
+
+assertBuilt();
+const dns = await LoopbackDns.start(BENCH_DNS_RECORDS);
+const ctx: DrillContext = { dns: dns.address, messages: Number(process.env.DRILL_MESSAGES ?? 10_000) };
+const summary: string[] = [];
+try {
+  for (const name of only) {
+    log(`— ${name}`);
+    const results = await drills[name]!(ctx);
+    for (const r of results) process.stdout.write(`${r.status.padEnd(17)} ${r.name}: ${r.detail}\n`);
+    const passed = results.filter((r) => r.status === "passed").length;
+    const failed = results.filter((r) => r.status === "failed").length;
+    const na = results.length - passed - failed;
+    const line = `${name}: ${passed} passed, ${failed} failed${na ? `, ${na} skipped` : ""}`;
+    process.stdout.write(`${line}\n`);
+    summary.push(line);
+  }
+} finally {
+  await dns.stop();
+}
+process.stdout.write(`\n${summary.join("\n")}\n`);
+process.exit(summary.some((l) => !/ 0 failed/.test(l)) ? 1 : 0);

@@ -1,0 +1,70 @@
+// pnpm bench: every benchmark, then ONE table (ours, the peer's figure from the same run, ratio,
+// target, met/missed). Not part of pnpm test or CI.
+//   pnpm bench                       everything (about 15 minutes on 2 cores)
+//   pnpm bench --only inbound,api    some groups: inbound, api, outbound, startup
+//   BENCH_SCALE=0.02 pnpm bench      a trial of the scripts: every count and duration scaled down
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { api } from "./benchmarks/api.js";
+import type { BenchContext } from "./benchmarks/context.js";
+import { inbound } from "./benchmarks/inbound.js";
+import { outbound } from "./benchmarks/outbound.js";
+import { startup } from "./benchmarks/startup.js";
+import { BENCH_DNS_RECORDS, LoopbackDns } from "./lib/dns.js";
+import { BENCH, SCALE, log } from "./lib/env.js";
+import { assertBuilt, serverPeaks } from "./lib/mailroom.js";
+import { errorRow, renderTable, type Row } from "./lib/table.js";
+import { startHaraka, startSmtpSink } from "./lib/tools.js";
+
+const groups: Record<string, (ctx: BenchContext) => Promise<Row[]>> = { inbound, api, outbound, startup };
+const onlyArg = process.argv.indexOf("--only");
+const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? "").split(",") : Object.keys(groups);
+for (const name of only) if (!groups[name]) throw new Error(`unknown group "${name}" (known: ${Object.keys(groups).join(", ")})`);
+
+assertBuilt();
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+log(`machine: ${machine}${SCALE !== 1 ? `; BENCH_SCALE=${SCALE} (a trial: figures are not comparable)` : ""}`);
+
+const dns = await LoopbackDns.start(BENCH_DNS_RECORDS);
+const haraka = await startHaraka(dns.address);
+const sink = await startSmtpSink();
+const ctx: BenchContext = { dns, haraka, sink };
+const rows: Row[] = [];
+try {
+  for (const name of only) {
+    log(`— ${name}`);
+    try {
+      rows.push(...(await groups[name]!(ctx)));
+    } catch (err) {
+      log(`${name} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      rows.push(errorRow(name, err));
+    }
+  }
+} finally {
+  await haraka.stop();
+  await sink.stop();
+  await dns.stop();
+}
+
+// The target is for the server under the benchmarks' load on PostgreSQL; PGlite (the embedded
+// database runs inside the server process) is its own row.
+for (const kind of ["postgres", "pglite"] as const) {
+  const peaks = serverPeaks.filter((p) => p.label === kind).map((p) => p.mb);
+  if (peaks.length === 0) continue;
+  const peak = Math.max(...peaks);
+  rows.push({
+    benchmark: `memory: peak RSS (VmHWM) of the server, ${kind === "postgres" ? "PostgreSQL" : "PGlite"}, over ${peaks.length} runs`,
+    ours: peak,
+    unit: "MB",
+    target: kind === "postgres" ? "< 300 MB" : "—",
+    status: kind === "postgres" ? (peak < 300 ? "met" : "missed") : "info",
+  });
+}
+
+const table = renderTable(rows);
+const header = `${new Date().toISOString()} — ${machine}${SCALE !== 1 ? ` — BENCH_SCALE=${SCALE}` : ""}`;
+process.stdout.write(`\n${header}\n\n${table}\n`);
+mkdirSync(join(BENCH, "results"), { recursive: true });
+writeFileSync(join(BENCH, "results", SCALE === 1 ? "latest.md" : "trial.tmp"), `${header}\n\n${table}\n`);
+process.exit(0);
