@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { MailroomConfig } from "@mailroom/contracts";
@@ -9,6 +10,7 @@ import {
   openDatabase,
   type Core,
   type DatabaseHandle,
+  type DeliveryWorker,
   type Logger,
 } from "@mailroom/core";
 import { backgroundJobs, scheduleJobs } from "./background-jobs.js";
@@ -24,6 +26,11 @@ export interface StartOptions {
   database?: DatabaseHandle;
   /** Tests that drive jobs themselves turn the schedule off. */
   backgroundJobs?: boolean;
+  /**
+   * The delivery worker: off with `false`; `tenantIds` limits it to those tenants' mail (tests on a
+   * database shared by several test processes). Default: on, every tenant.
+   */
+  delivery?: false | { tenantIds?: ReadonlySet<string> };
 }
 
 export interface RunningMailroom {
@@ -31,6 +38,10 @@ export interface RunningMailroom {
   database: DatabaseHandle;
   httpPort: number;
   httpUrl: string;
+  /** The SMTP submission port. */
+  submissionPort: number;
+  /** This process's delivery worker, unless turned off. */
+  deliveryWorker: DeliveryWorker | undefined;
   /** The MX (SMTP receiver) port. */
   smtpPort: number;
   stop(): Promise<void>;
@@ -51,7 +62,9 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
     const core = await createCore({ db: database.db, config, logger, listen: database.listen });
 
-    const http = createHttpServer({ router: appRouter, core, database, logger, version: VERSION });
+    // A base64 body is 4/3 of the bytes it carries: the largest message must fit, with room for the JSON.
+    const maxBodySize = Math.ceil((config.smtp.maxMessageBytes * 4) / 3) + 1024 * 1024;
+    const http = createHttpServer({ router: appRouter, core, database, logger, version: VERSION, maxBodySize });
     http.listen(config.http.port, config.http.host);
     await once(http, "listening");
     stops.unshift(async () => {
@@ -60,6 +73,15 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     });
     const httpPort = (http.address() as AddressInfo).port;
 
+    // Stopped in reverse: submission stops taking mail first, then the worker finishes what it holds.
+    const worker =
+      options.delivery === false ? undefined : core.sending.createWorker({ tenantIds: options.delivery?.tenantIds }).start();
+    if (worker) stops.unshift(() => worker.stop());
+    const tls = config.smtp.tls
+      ? { key: readFileSync(config.smtp.tls.keyPath), cert: readFileSync(config.smtp.tls.certPath) }
+      : undefined;
+    const submission = await core.sending.startSubmission(tls);
+    stops.unshift(() => submission.close());
     const mx = await core.receiving.startReceiver();
     // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
     stops.unshift(() => mx.close());
@@ -75,6 +97,8 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       database,
       httpPort,
       httpUrl,
+      submissionPort: submission.port,
+      deliveryWorker: worker,
       smtpPort: mx.port,
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();

@@ -24,6 +24,7 @@ export function backgroundJobs(core: Core): BackgroundJob[] {
     },
 
     // sending (issue 6)
+    { name: "prune-idempotency-keys", everyMs: 3_600_000, run: () => core.maintenance.pruneIdempotencyKeys() },
   ];
 }
 

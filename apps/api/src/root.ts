@@ -4,6 +4,7 @@ import { domainsRouter } from "./routers/domains.router.js";
 import { emailsRouter } from "./routers/emails.router.js";
 import { inboxRouter } from "./routers/inbox.router.js";
 import { keysRouter } from "./routers/keys.router.js";
+import { sendRouter } from "./routers/send.router.js";
 import { messagesRouter } from "./routers/messages.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
 import { router } from "./trpc.js";
@@ -23,6 +24,7 @@ export const appRouter = router({
   messages: messagesRouter,
 
   // sending (issue 6)
+  send: sendRouter,
 });
 
 export type AppRouter = typeof appRouter;

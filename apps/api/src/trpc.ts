@@ -16,12 +16,25 @@ export interface ContextInner {
   core: Core;
   logger: Logger;
   apiKey: string | undefined;
+  /** The Idempotency-Key request header, when sent. */
+  idempotencyKey: string | undefined;
   response: ResponseControl;
 }
 
 /** For tests and createCaller: a context without an HTTP request. */
-export function createContextInner(opts: { core: Core; logger: Logger; apiKey?: string | undefined }): ContextInner {
-  return { core: opts.core, logger: opts.logger, apiKey: opts.apiKey, response: { headers: {} } };
+export function createContextInner(opts: {
+  core: Core;
+  logger: Logger;
+  apiKey?: string | undefined;
+  idempotencyKey?: string | undefined;
+}): ContextInner {
+  return {
+    core: opts.core,
+    logger: opts.logger,
+    apiKey: opts.apiKey,
+    idempotencyKey: opts.idempotencyKey,
+    response: { headers: {} },
+  };
 }
 
 /** `Authorization: Bearer KEY` first, then `?key=KEY` (document 2 allows both). */
@@ -37,7 +50,12 @@ export function extractApiKey(req: IncomingMessage): string | undefined {
 
 export function makeCreateContext(core: Core, logger: Logger) {
   return ({ req }: { req: IncomingMessage }): ContextInner =>
-    createContextInner({ core, logger, apiKey: extractApiKey(req) });
+    createContextInner({ core, logger, apiKey: extractApiKey(req), idempotencyKey: headerValue(req, "idempotency-key") });
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
 }
 
 /** Procedure meta: trpc-to-openapi's, plus the success status a REST call answers with. */

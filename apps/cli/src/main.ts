@@ -6,6 +6,7 @@ import { emailsCommand } from "./commands/emails.js";
 import { domainsCommand } from "./commands/domains.js";
 import { inboxCommands } from "./commands/inbox.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
+import { sendCommand, statusCommand } from "./commands/send.js";
 import { tenantsCommand } from "./commands/tenants.js";
 import { createContext } from "./context.js";
 
@@ -23,6 +24,8 @@ program.addCommand(whoamiCommand(ctx));
 program.addCommand(accountsCommand(ctx));
 program.addCommand(emailsCommand(ctx));
 program.addCommand(domainsCommand(ctx));
+program.addCommand(sendCommand(ctx));
+program.addCommand(statusCommand(ctx));
 for (const command of inboxCommands(ctx)) program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

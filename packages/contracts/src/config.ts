@@ -101,6 +101,42 @@ const prefixList = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+/** `smtps://user:pass@smtp.example.com:465` → where and how to hand mail to a smarthost. */
+const relayUrl = z.string().transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be smtp://user:pass@host:port or smtps://…" });
+    return z.NEVER;
+  }
+  if ((url.protocol !== "smtp:" && url.protocol !== "smtps:") || !url.hostname) {
+    ctx.addIssue({ code: "custom", message: "must be smtp://user:pass@host:port or smtps://…" });
+    return z.NEVER;
+  }
+  const secure = url.protocol === "smtps:";
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    user: url.username ? decodeURIComponent(url.username) : null,
+    pass: url.password ? decodeURIComponent(url.password) : null,
+  };
+});
+
+/** `60,300,900` → seconds to wait before each retry; the last one repeats. */
+const retrySchedule = z.string().transform((value, ctx) => {
+  const parts = value.split(",").map((p) => p.trim()).filter(Boolean);
+  const out = parts.map(Number);
+  if (out.length === 0 || out.some((n) => !Number.isInteger(n) || n < 1)) {
+    ctx.addIssue({ code: "custom", message: "must be whole numbers of seconds (≥ 1), comma-separated" });
+    return z.NEVER;
+  }
+  return out;
+});
+
+export const DEFAULT_RETRY_SCHEDULE = [60, 300, 900, 3600, 14400];
+
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 export const configSchema = z.object({
@@ -113,6 +149,16 @@ export const configSchema = z.object({
   SMTP_TLS_KEY: z.string().min(1).optional(),
   MAILROOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024, "must be at least 1024").default(25 * 1024 * 1024),
   MAILROOM_GREET_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  // sending (issue 6)
+  SMTP_RELAY_URL: relayUrl.optional(),
+  MAILROOM_MAX_DELIVERY_HOURS: z.coerce.number().positive("must be more than 0").default(48),
+  MAILROOM_RETRY_SCHEDULE: retrySchedule.default(DEFAULT_RETRY_SCHEDULE),
+  SUBMISSION_ALLOW_INSECURE_AUTH: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .default(false),
+  /** Port of remote MX hosts; 25 everywhere but in tests, whose MX listens on a random port. */
+  MAILROOM_MX_PORT: port.default(25),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
@@ -150,6 +196,18 @@ export interface MailroomConfig {
     tls: { certPath: string; keyPath: string } | null;
     /** How long the MX waits before its greeting; a client that talks first is refused. */
     greetPauseMs: number;
+  };
+  sending: {
+    /** The smarthost every remote recipient goes through; null = each recipient domain's MX. */
+    relay: { host: string; port: number; secure: boolean; user: string | null; pass: string | null } | null;
+    /** After this long a message still not delivered to a recipient fails for that recipient. */
+    maxDeliveryHours: number;
+    /** Seconds before retry 1, 2, …; the last value repeats. */
+    retryScheduleSeconds: number[];
+    /** Port remote MX hosts are reached on (25; tests use a random one). */
+    mxPort: number;
+    /** Allow AUTH on the submission port without TLS from non-loopback clients. */
+    allowInsecureAuth: boolean;
   };
   databaseUrl: string | undefined;
   dataDir: string;
@@ -190,6 +248,13 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
       maxMessageBytes: c.MAILROOM_MAX_MESSAGE_BYTES,
       tls: c.SMTP_TLS_CERT && c.SMTP_TLS_KEY ? { certPath: c.SMTP_TLS_CERT, keyPath: c.SMTP_TLS_KEY } : null,
       greetPauseMs: c.MAILROOM_GREET_PAUSE_MS,
+    },
+    sending: {
+      relay: c.SMTP_RELAY_URL ?? null,
+      maxDeliveryHours: c.MAILROOM_MAX_DELIVERY_HOURS,
+      retryScheduleSeconds: c.MAILROOM_RETRY_SCHEDULE,
+      mxPort: c.MAILROOM_MX_PORT,
+      allowInsecureAuth: c.SUBMISSION_ALLOW_INSECURE_AUTH,
     },
     databaseUrl: c.DATABASE_URL,
     dataDir: c.MAILROOM_DATA_DIR,

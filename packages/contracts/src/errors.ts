@@ -88,6 +88,23 @@ export const ERROR_META = {
   WAIT_TIMEOUT: { http: 408, trpc: "TIMEOUT", message: "No matching message arrived before the timeout" },
 
   // sending (issue 6)
+  SENDER_NOT_ALLOWED: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "You may only send from your own mailboxes or from addresses on your active domains",
+  },
+  MESSAGE_TOO_LARGE: { http: 413, trpc: "PAYLOAD_TOO_LARGE", message: "The message is larger than this server accepts" },
+  IDEMPOTENCY_KEY_REUSED: {
+    http: 409,
+    trpc: "CONFLICT",
+    message: "This Idempotency-Key was already used with a different request body",
+  },
+  IDEMPOTENCY_KEY_INVALID: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "Idempotency-Key must be 1 to 255 printable ASCII characters",
+  },
+  SENT_MESSAGE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Message not found" },
 
   INTERNAL_ERROR: { http: 500, trpc: "INTERNAL_SERVER_ERROR", message: "Internal server error" },
   UNAVAILABLE: { http: 503, trpc: "SERVICE_UNAVAILABLE", message: "Service temporarily unavailable" },

@@ -15,3 +15,4 @@ export * from "./schemas/mailboxes.js";
 export * from "./schemas/messages.js";
 
 // sending (issue 6)
+export * from "./schemas/sending.js";

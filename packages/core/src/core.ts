@@ -1,4 +1,4 @@
-import type { CreateDomainInput, CreateTenantInput } from "@mailroom/contracts";
+import type { CreateDomainInput, CreateTenantInput, SendInput } from "@mailroom/contracts";
 import type { CoreDeps } from "./deps.js";
 import {
   createDomain,
@@ -30,6 +30,12 @@ import {
   type CreateMailboxInput,
   type UpdateMailboxInput,
 } from "./mailboxes/mailbox.service.js";
+import type { DeliveryWorkerOptions } from "./delivery/delivery-worker.js";
+import { pruneIdempotencyKeys } from "./sending/idempotency.js";
+import { sendMessage } from "./sending/send.service.js";
+import { createSendingContext } from "./sending/sending.js";
+import { findSentMessage, getSentMessage } from "./sending/sent-message.service.js";
+import { startSubmissionServer } from "./smtp/submission-server.js";
 import {
   deleteMessage,
   getAttachment,
@@ -57,6 +63,7 @@ import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.j
 export async function createCore(deps: CoreDeps) {
   const admin = await ensureAdminKey(deps);
   const newMail = new NewMailSignal(deps);
+  const sending = createSendingContext(deps, newMail);
   return {
     deps,
     adminKeyFile: admin.writtenTo,
@@ -126,10 +133,24 @@ export async function createCore(deps: CoreDeps) {
     },
 
     // sending (issue 6)
+    sending: {
+      send: (tenantId: string, input: SendInput, idempotencyKey?: string | undefined) =>
+        sendMessage(deps, sending.context, tenantId, input, idempotencyKey),
+      get: (tenantId: string, id: string) => getSentMessage(deps, tenantId, id),
+      /** The sent message, or undefined (for GET /messages/{id}, which also serves received mail). */
+      find: (tenantId: string, id: string) => findSentMessage(deps, tenantId, id),
+      /** A delivery worker of this process (start() it; stop() waits for deliveries in flight). */
+      createWorker: (options?: DeliveryWorkerOptions) => sending.createWorker(options),
+      /** SMTP submission on config.smtp.submissionPort (or `listenOn`); close() it to stop. */
+      startSubmission: (tls?: { key: Buffer; cert: Buffer }, listenOn?: { host: string; port: number }) =>
+        startSubmissionServer(deps, sending.context, tls, listenOn),
+      systemDkimKey: () => sending.context.systemKey(),
+    },
 
     maintenance: {
       pruneRateLimitWindows: () => pruneRateLimitWindows(deps),
       purgeExpiredMailboxes: () => purgeExpiredMailboxes(deps),
+      pruneIdempotencyKeys: () => pruneIdempotencyKeys(deps.db),
       purgeUnreferencedMessageContents: () => purgeUnreferencedContents(deps),
     },
   };

@@ -9,6 +9,10 @@ export type { RateLimitState } from "./rate-limit/rate-limit.service.js";
 export { RATE_LIMIT_WINDOW_SECONDS } from "./rate-limit/rate-limit.service.js";
 export { newId } from "./ids.js";
 export type { Mailbox, CreateMailboxInput, UpdateMailboxInput } from "./mailboxes/mailbox.service.js";
+export type { DeliveryWorker, DeliveryWorkerOptions } from "./delivery/delivery-worker.js";
+export type { RemoteTransport, RemoteEnvelope } from "./delivery/remote-transport.js";
+export type { AttemptOutcome } from "./delivery/retry-schedule.js";
+export type { SubmissionServer } from "./smtp/submission-server.js";
 export type {
   MessageSummary,
   MessageDetail,

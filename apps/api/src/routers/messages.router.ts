@@ -7,9 +7,11 @@ import {
   zInboxMessage,
   zMessage,
   zMessageIdInput,
+  zSentMessage,
   zSuccess,
   zUpdateMessageInput,
 } from "@mailroom/contracts";
+import { z } from "zod";
 import { router, tenantProcedure } from "../trpc.js";
 import { toEmailMessage, toEmailMessageSummary, toInboxMessage, toMessage } from "./message-shapes.js";
 
@@ -22,10 +24,22 @@ const ok = <T>(data: T) => ({ success: true as const, data });
  */
 export const messagesRouter = router({
   get: tenantProcedure
-    .meta({ openapi: { method: "GET", path: "/messages/{id}", tags, summary: "Show a message: headers, text, html, attachments, auth results" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/messages/{id}",
+        tags,
+        summary: "Show a message: a received one (headers, text, html, attachments, auth results) or a sent one (each recipient's delivery)",
+      },
+    })
     .input(zMessageIdInput)
-    .output(zMessage)
-    .query(async ({ ctx, input }) => toMessage(await ctx.core.messages.get(ctx.tenant.id, input.id))),
+    .output(z.union([zMessage, zSentMessage]))
+    .query(async ({ ctx, input }) => {
+      // Sent messages (issue 6) answer here too: same msg_ ids, so a sender can follow its delivery.
+      const sent = await ctx.core.sending.find(ctx.tenant.id, input.id);
+      if (sent) return sent;
+      return toMessage(await ctx.core.messages.get(ctx.tenant.id, input.id));
+    }),
 
   update: tenantProcedure
     .meta({ openapi: { method: "PATCH", path: "/messages/{id}", tags, summary: "Mark a message seen or unseen" } })

@@ -7,7 +7,8 @@ import dnsPacket, { type Answer, type Packet, type Question } from "dns-packet";
 export type ZoneRecord =
   | { type: "TXT"; value: string }
   | { type: "MX"; value: string; priority: number }
-  | { type: "CNAME"; value: string };
+  | { type: "CNAME"; value: string }
+  | { type: "A"; value: string };
 
 const SERVFAIL = 2;
 const NXDOMAIN = 3;
@@ -131,6 +132,8 @@ function toAnswer(question: Question, record: ZoneRecord): Answer {
       return { ...common, type: "MX", data: { preference: record.priority, exchange: record.value } };
     case "CNAME":
       return { ...common, type: "CNAME", data: record.value };
+    case "A":
+      return { ...common, type: "A", data: record.value };
   }
 }
 

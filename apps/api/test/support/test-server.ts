@@ -23,7 +23,16 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 /** A real server on port 0 over this process's test database; tests that drive jobs turn them off. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { logTo?: { write(line: string): void }; database?: DatabaseHandle; backgroundJobs?: boolean } = {},
+  options: {
+    logTo?: { write(line: string): void };
+    database?: DatabaseHandle;
+    backgroundJobs?: boolean;
+    /**
+     * Tenants whose mail this server's delivery worker takes. Empty by default: test processes share
+     * one PostgreSQL database, and a worker must never deliver another test's mail with its config.
+     */
+    deliveryTenants?: ReadonlySet<string>;
+  } = {},
 ): Promise<TestServer> {
   const config = parseConfig(testEnv(options.logTo ? { LOG_LEVEL: "debug", ...env } : env));
   const app = await startMailroom({
@@ -31,6 +40,7 @@ export async function startTestServer(
     database: options.database ?? (await getTestDatabase()),
     logger: createLogger(config.logLevel, options.logTo),
     backgroundJobs: options.backgroundJobs,
+    delivery: { tenantIds: options.deliveryTenants ?? new Set() },
   });
   return new TestServer(app);
 }

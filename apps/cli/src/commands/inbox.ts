@@ -4,7 +4,8 @@ import type { RouterOutputs } from "@mailroom/api";
 import type { Context } from "../context.js";
 import { printRows, withSpinner } from "../output.js";
 
-type Message = RouterOutputs["messages"]["get"];
+/** GET /messages/{id} also answers for sent messages (issue 6); `read` shows received ones. */
+type Message = Exclude<RouterOutputs["messages"]["get"], { direction: "outbound" }>;
 
 const list = (addresses: { address: string; name: string | null }[]) =>
   addresses.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(", ");
@@ -98,6 +99,7 @@ export function inboxCommands(ctx: Context): Command[] {
         return;
       }
       const message = await withSpinner("Fetching message…", () => ctx.client().messages.get.query({ id }), ctx.output());
+      if ("direction" in message) throw new Error(`${id} is a sent message; use mailroom status ${id}`);
       printMessage(message, Boolean(ctx.output().json));
     });
 

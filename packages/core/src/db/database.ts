@@ -1,4 +1,10 @@
 import type { Kysely, Transaction } from "kysely";
+import type {
+  DeliveryTable,
+  IdempotencyKeyTable,
+  OutboundMessageTable,
+  ServerKeyTable,
+} from "../delivery/delivery.table.js";
 import type { DomainTable } from "../domains/domain.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
 import type { MailboxTable } from "../mailboxes/mailbox.table.js";
@@ -13,6 +19,11 @@ export interface Database {
   rate_limit_windows: RateLimitWindowTable;
   domains: DomainTable;
   mailboxes: MailboxTable;
+  // sending (issue 6)
+  outbound_messages: OutboundMessageTable;
+  deliveries: DeliveryTable;
+  idempotency_keys: IdempotencyKeyTable;
+  server_keys: ServerKeyTable;
   message_contents: MessageContentTable;
   messages: MessageTable;
 }

@@ -1,4 +1,6 @@
 import type { AuthResults } from "@mailroom/contracts";
+import type { Transaction } from "kysely";
+import type { Database } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { newId } from "../ids.js";
 import type { ParsedMessage } from "./message-parser.js";
@@ -40,6 +42,22 @@ export async function storeIncomingMessage(
   signal: NewMailSignal | undefined,
   message: IncomingMessage,
 ): Promise<StoredMessage> {
+  const stored = await deps.db.transaction().execute((trx) => storeIncomingMessageIn(trx, message));
+  announceStored(deps, signal, message, stored);
+  return { contentId: stored.contentId, messageIds: stored.copies.map((c) => c.id) };
+}
+
+export interface StoredCopies {
+  contentId: string;
+  copies: { id: string; mailbox_id: string }[];
+  attachments: number;
+}
+
+/**
+ * The same store inside a caller's transaction (hosted delivery of sent mail commits it with the
+ * send). Call announceStored once that transaction has committed.
+ */
+export async function storeIncomingMessageIn(trx: Transaction<Database>, message: IncomingMessage): Promise<StoredCopies> {
   const contentId = message.id;
   const { parsed } = message;
   const attachments: AttachmentMeta[] = parsed.attachments.map((a, index) => ({ id: newId("attachment"), index, ...a }));
@@ -68,36 +86,42 @@ export async function storeIncomingMessage(
     });
   }
 
-  await deps.db.transaction().execute(async (trx) => {
-    await insertMessageContent(trx, {
-      id: contentId,
-      raw: message.raw,
-      size: message.raw.length,
-      envelope_from: message.envelopeFrom,
-      headers: JSON.stringify(parsed.headers),
-      cc: JSON.stringify(parsed.cc),
-      reply_to: JSON.stringify(parsed.replyTo),
-      message_id: parsed.messageId,
-      in_reply_to: parsed.inReplyTo,
-      text_body: parsed.text,
-      html_body: parsed.html,
-      attachments: JSON.stringify(attachments),
-      auth_results: JSON.stringify(message.auth),
-    });
-    await insertMessages(trx, copies);
-    for (const copy of copies) await notifyNewMail(trx, copy.mailbox_id, copy.id);
+  await insertMessageContent(trx, {
+    id: contentId,
+    raw: message.raw,
+    size: message.raw.length,
+    envelope_from: message.envelopeFrom,
+    headers: JSON.stringify(parsed.headers),
+    cc: JSON.stringify(parsed.cc),
+    reply_to: JSON.stringify(parsed.replyTo),
+    message_id: parsed.messageId,
+    in_reply_to: parsed.inReplyTo,
+    text_body: parsed.text,
+    html_body: parsed.html,
+    attachments: JSON.stringify(attachments),
+    auth_results: JSON.stringify(message.auth),
   });
+  await insertMessages(trx, copies);
+  for (const copy of copies) await notifyNewMail(trx, copy.mailbox_id, copy.id);
+  return { contentId, copies: copies.map((c) => ({ id: c.id, mailbox_id: c.mailbox_id })), attachments: attachments.length };
+}
 
-  for (const copy of copies) signal?.announce(copy.mailbox_id, copy.id);
+/** After commit: wake this process's waiters and log the store. */
+export function announceStored(
+  deps: CoreDeps,
+  signal: NewMailSignal | undefined,
+  message: IncomingMessage,
+  stored: StoredCopies,
+): void {
+  for (const copy of stored.copies) signal?.announce(copy.mailbox_id, copy.id);
   deps.logger.info(
     {
-      contentId,
-      messageIds: copies.map((c) => c.id),
-      mailboxIds: copies.map((c) => c.mailbox_id),
+      contentId: stored.contentId,
+      messageIds: stored.copies.map((c) => c.id),
+      mailboxIds: stored.copies.map((c) => c.mailbox_id),
       bytes: message.raw.length,
-      attachments: attachments.length,
+      attachments: stored.attachments,
     },
     "message stored",
   );
-  return { contentId, messageIds: copies.map((c) => c.id) };
 }

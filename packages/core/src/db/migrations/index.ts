@@ -3,6 +3,7 @@ import * as m20261123120000 from "./2026_11_23_120000_create_tenants_and_keys.js
 import * as m20261123130000 from "./2026_11_23_130000_create_domains.js";
 import * as m20261123140000 from "./2026_11_23_140000_create_mailboxes.js";
 import * as m20261123150000 from "./2026_11_23_150000_create_messages.js";
+import * as m20261123160000 from "./2026_11_23_160000_create_outbound.js";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_23_130000_create_domains": m20261123130000,
   "2026_11_23_140000_create_mailboxes": m20261123140000,
   "2026_11_23_150000_create_messages": m20261123150000,
+  "2026_11_23_160000_create_outbound": m20261123160000,
 };

@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import type { CoreDeps } from "../deps.js";
+import { prepareBounceNotice } from "./bounce-notice.js";
+import { claimDueDeliveries, finishDelivery, findOutboundForDelivery, releaseDelivery } from "./delivery.repository.js";
+import type { DeliveryRow } from "./delivery.table.js";
+import type { HostedStore } from "./hosted-store.js";
+import type { RemoteTransport } from "./remote-transport.js";
+import { nextStep, type AttemptOutcome } from "./retry-schedule.js";
+
+export interface DeliveryWorkerOptions {
+  /** Deliveries in flight at once. */
+  concurrency?: number;
+  /** How often an idle worker looks for due rows (a kick wakes it sooner). */
+  pollMs?: number;
+  /** How long a claim holds a row; must outlast the slowest attempt (the SMTP timeouts). */
+  leaseSeconds?: number;
+  /**
+   * Only these tenants' rows (read at every claim). For tests that share one database between
+   * processes, and for dedicating workers; absent = every tenant.
+   */
+  tenantIds?: ReadonlySet<string>;
+  /** Replaces the SMTP hand-over (tests). */
+  transport?: RemoteTransport;
+}
+
+/** Claims due recipients from the queue and delivers them; any number may run against one database. */
+export class DeliveryWorker {
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly leaseSeconds: number;
+  private readonly log;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly transport: RemoteTransport,
+    private readonly hosted: HostedStore,
+    private readonly options: DeliveryWorkerOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 8;
+    this.pollMs = options.pollMs ?? 1000;
+    this.leaseSeconds = options.leaseSeconds ?? 600;
+    this.log = deps.logger.child({ component: "delivery-worker" });
+  }
+
+  start(): this {
+    if (this.running) return this;
+    this.running = true;
+    this.loop = this.run();
+    return this;
+  }
+
+  /** Look at the queue now (something was just enqueued). */
+  kick(): void {
+    this.wake?.();
+  }
+
+  /** Claim nothing more, and wait for every delivery in flight to finish and be recorded. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Claim and deliver until the queue has nothing due (tests drive workers with this). */
+  async drain(): Promise<number> {
+    let delivered = 0;
+    for (;;) {
+      const rows = await this.claim(this.concurrency);
+      if (rows.length === 0) break;
+      await Promise.all(rows.map((row) => this.deliver(row)));
+      delivered += rows.length;
+    }
+    return delivered;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      const free = this.concurrency - this.inFlight.size;
+      if (free > 0) {
+        try {
+          const rows = await this.claim(free);
+          claimed = rows.length;
+          for (const row of rows) this.track(this.deliver(row));
+        } catch (err) {
+          this.log.warn({ err }, "claiming deliveries failed");
+        }
+      }
+      if (!this.running) break;
+      // Full, or nothing due: wait for a slot, a kick, or the next poll.
+      if (claimed === 0 || this.inFlight.size >= this.concurrency) await this.idle();
+    }
+  }
+
+  private claim(limit: number): Promise<DeliveryRow[]> {
+    const tenantIds = this.options.tenantIds ? [...this.options.tenantIds] : undefined;
+    return claimDueDeliveries(this.deps.db, {
+      limit,
+      leaseSeconds: this.leaseSeconds,
+      leaseToken: randomUUID(),
+      tenantIds,
+    });
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollMs);
+      const slot = this.inFlight.size >= this.concurrency ? Promise.race([...this.inFlight]) : undefined;
+      slot?.then(done, done);
+      this.wake = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** One attempt for one recipient, and its result recorded under the claim's lease. */
+  private async deliver(row: DeliveryRow): Promise<void> {
+    const token = row.lease_token!;
+    const log = this.log.child({ deliveryId: row.id, messageId: row.message_id, attempt: row.attempts });
+    try {
+      const message = await findOutboundForDelivery(this.deps.db, row.message_id);
+      if (!message) {
+        // The message (its tenant) was deleted meanwhile: nothing left to deliver.
+        await releaseDelivery(this.deps.db, row.id, token);
+        return;
+      }
+      const raw = Buffer.from(message.raw.buffer, message.raw.byteOffset, message.raw.byteLength);
+      const outcome: AttemptOutcome = await this.transport({ from: message.from_address, to: row.recipient }, raw);
+      const step = nextStep(outcome, row.attempts, new Date(), row.deliver_by, this.deps.config.sending.retryScheduleSeconds);
+      const patch = { status: step.status, next_attempt_at: step.nextAttemptAt, last_response: outcome.response.slice(0, 1000) };
+      const gaveUp = step.status === "bounced" || step.status === "failed" ? step.status : undefined;
+      const notice =
+        gaveUp && message.sender_mailbox_id
+          ? await prepareBounceNotice(this.deps, this.hosted, {
+              sender: message.from_address,
+              senderMailboxId: message.sender_mailbox_id,
+              tenantId: message.tenant_id,
+              recipient: row.recipient,
+              status: gaveUp,
+              response: outcome.response,
+              attempts: row.attempts,
+              original: raw,
+            })
+          : undefined;
+
+      const after = await this.deps.db.transaction().execute(async (trx) => {
+        if (!(await finishDelivery(trx, row.id, token, patch))) return undefined;
+        return notice ? (await notice.store(trx)).afterCommit : () => undefined;
+      });
+      if (!after) {
+        log.warn("lease ran out before the attempt was recorded; another worker has the row");
+        return;
+      }
+      after();
+      log.info(
+        { status: step.status, recipientDomain: row.recipient.slice(row.recipient.indexOf("@") + 1), response: patch.last_response, bounceNotice: Boolean(notice) },
+        "delivery attempt",
+      );
+    } catch (err) {
+      // The row stays claimed; its lease runs out and the next claim retries it.
+      log.error({ err }, "delivery attempt crashed");
+    }
+  }
+}

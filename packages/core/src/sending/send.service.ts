@@ -1,0 +1,123 @@
+import { MailroomError, parseSendAddress, type SendInput, type SendResult } from "@mailroom/contracts";
+import type { CoreDeps } from "../deps.js";
+import type { HostedStore } from "../delivery/hosted-store.js";
+import { signMessage } from "./dkim-signer.js";
+import { checkIdempotencyKey, claimKey, findReplay, requestHash } from "./idempotency.js";
+import { composeMessage, newMessageIdHeader, type ComposeAddress } from "./message-composer.js";
+import { enqueueOutbound } from "./outbound-enqueue.js";
+import { authorizeSender } from "./sender-policy.js";
+import type { SystemDkimKey } from "./system-dkim-key.js";
+
+export interface SendingContext {
+  hosted: HostedStore;
+  systemKey: () => Promise<SystemDkimKey>;
+  /** Tell the local worker there is something to deliver. */
+  kick: () => void;
+}
+
+/** Rolls the send's transaction back when another request already holds the key. */
+class KeyTaken extends Error {}
+
+function addresses(value: string | string[] | undefined): ComposeAddress[] {
+  if (value === undefined) return [];
+  // The schema has checked every address; a failure here is a bug, not a user fault.
+  return (Array.isArray(value) ? value : [value]).map((v) => {
+    const parsed = parseSendAddress(v);
+    if (!parsed) throw new Error("unchecked address reached core");
+    return parsed;
+  });
+}
+
+export function tooLarge(bytes: number, max: number): MailroomError {
+  return new MailroomError(
+    "MESSAGE_TOO_LARGE",
+    `The message is ${bytes} bytes; this server accepts at most ${max} bytes`,
+  );
+}
+
+/** Base64 length → bytes, without decoding. */
+function decodedLength(base64: string): number {
+  const clean = base64.replace(/[\r\n\s]/g, "");
+  const padding = clean.endsWith("==") ? 2 : clean.endsWith("=") ? 1 : 0;
+  return Math.floor((clean.length * 3) / 4) - padding;
+}
+
+/** POST /send: check, compose, sign, and hand to the queue; at most once per Idempotency-Key. */
+export async function sendMessage(
+  deps: CoreDeps,
+  sending: SendingContext,
+  tenantId: string,
+  input: SendInput,
+  idempotencyKey?: string | undefined,
+): Promise<SendResult> {
+  const max = deps.config.smtp.maxMessageBytes;
+  let hash: string | undefined;
+  if (idempotencyKey !== undefined) {
+    checkIdempotencyKey(idempotencyKey);
+    hash = requestHash(input);
+    const replay = await findReplay<SendResult>(deps.db, tenantId, idempotencyKey, hash);
+    if (replay) return replay;
+  }
+
+  const [from] = addresses(input.from);
+  const sender = await authorizeSender(deps, sending.systemKey, tenantId, from!.address);
+  const to = addresses(input.to);
+  const cc = addresses(input.cc);
+  const bcc = addresses(input.bcc);
+
+  // Cheap early refusal before building anything big.
+  const attachmentBytes = (input.attachments ?? []).reduce((n, a) => n + decodedLength(a.content), 0);
+  const estimate = attachmentBytes + (input.html?.length ?? 0) + (input.text?.length ?? 0);
+  if (estimate > max) throw tooLarge(estimate, max);
+
+  const messageIdHeader = newMessageIdHeader(sender.address);
+  const composed = await composeMessage({
+    from: from!,
+    to,
+    cc,
+    replyTo: addresses(input.reply_to),
+    subject: input.subject,
+    text: input.text,
+    html: input.html,
+    headers: input.headers ?? {},
+    attachments: (input.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      content: Buffer.from(a.content, "base64"),
+      contentType: a.content_type,
+    })),
+    messageId: messageIdHeader,
+    date: new Date(),
+  });
+  const raw = await signMessage(composed, sender.dkim);
+  if (raw.length > max) throw tooLarge(raw.length, max);
+
+  const recipients = [...new Set([...to, ...cc, ...bcc].map((a) => a.address))];
+  const draft = {
+    tenantId,
+    fromAddress: sender.address,
+    senderMailboxId: sender.mailboxId,
+    recipients,
+    to: to.map((a) => a.address),
+    cc: cc.map((a) => a.address),
+    subject: input.subject,
+    messageIdHeader,
+    raw,
+    tags: input.tags ?? [],
+    source: "api" as const,
+  };
+  try {
+    const result = await enqueueOutbound(deps, sending.hosted, draft, async (trx, enqueued) => {
+      if (idempotencyKey === undefined || hash === undefined) return;
+      const response: SendResult = { message_id: enqueued.messageId, status: enqueued.status };
+      if (!(await claimKey(trx, tenantId, idempotencyKey, hash, response))) throw new KeyTaken();
+    });
+    if (result.remote > 0) sending.kick();
+    return { message_id: result.messageId, status: result.status };
+  } catch (err) {
+    if (!(err instanceof KeyTaken) || idempotencyKey === undefined || hash === undefined) throw err;
+    // A concurrent request with this key committed first: answer as it did (or 409).
+    const replay = await findReplay<SendResult>(deps.db, tenantId, idempotencyKey, hash);
+    if (replay) return replay;
+    throw err;
+  }
+}
