@@ -31,14 +31,7 @@ export class TestDnsServer {
   ) {}
 
   static async start(): Promise<TestDnsServer> {
-    const udp = createSocket("udp4");
-    udp.bind(0, "127.0.0.1");
-    await once(udp, "listening");
-    const port = udp.address().port;
-    // TCP on the same port number: resolvers retry there when a UDP answer comes back truncated.
-    const tcp = createServer();
-    tcp.listen(port, "127.0.0.1");
-    await once(tcp, "listening");
+    const { udp, tcp } = await bindUdpAndTcp();
     const server = new TestDnsServer(udp, tcp, (tcp.address() as AddressInfo).port);
     udp.on("message", (msg, rinfo) => server.onUdp(msg, rinfo));
     tcp.on("connection", (socket) => {
@@ -154,5 +147,27 @@ function safeDecode(raw: Buffer): Packet | undefined {
     return dnsPacket.decode(raw);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * UDP on a free port, then TCP on the same number (resolvers retry over TCP when a UDP answer is
+ * truncated). That number may already be taken for TCP by another test's socket: then try again.
+ */
+async function bindUdpAndTcp(): Promise<{ udp: Socket; tcp: Server }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = createSocket("udp4");
+    udp.bind(0, "127.0.0.1");
+    await once(udp, "listening");
+    const tcp = createServer();
+    try {
+      tcp.listen(udp.address().port, "127.0.0.1");
+      await once(tcp, "listening");
+      return { udp, tcp };
+    } catch (err) {
+      udp.close();
+      tcp.close();
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 20) throw err;
+    }
   }
 }
