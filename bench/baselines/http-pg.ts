@@ -1,6 +1,7 @@
 // Raw baseline: plain node:http + pg, answering the inbox query and doing the send insert that our
 // API does, with nothing else (no auth, no rate limit, no validation, no framework).
-// Env: PORT, DATABASE_URL, TENANT_ID, MAILBOX_ID (the mailbox the send insert delivers to).
+// Env: PORT, DATABASE_URL, TENANT_ID, MAILBOX_ID (the mailbox the send insert delivers to and
+// sends from: the bench sends from that mailbox to itself).
 import { randomBytes } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import pg from "pg";
@@ -55,26 +56,73 @@ async function inbox(res: ServerResponse, accountId: string, limit: number): Pro
   });
 }
 
-/** A hosted recipient: one content row and one mailbox copy in one transaction. */
-async function sendInsert(res: ServerResponse, body: { to?: string; subject?: string; text?: string }): Promise<void> {
+/**
+ * A hosted recipient, written as our send path writes it (sending/outbound-enqueue.ts with
+ * delivery/hosted-inbox.ts → messages/message-store.ts), in one transaction: the outbound message
+ * (its bytes), its one delivery row (already `sent`), the inbox copy's content row and message row,
+ * and the new-mail notification. What it leaves out is work, not rows: no auth, no sender or
+ * recipient look-ups, no MIME composing, no DKIM signature, no parsing of the message back.
+ */
+async function sendInsert(res: ServerResponse, body: { from?: string; to?: string; subject?: string; text?: string }): Promise<void> {
+  const from = body.from ?? "";
+  const to = body.to ?? "";
+  const subject = body.subject ?? "";
+  const text = body.text ?? "";
+  const outboundId = newId("msg");
+  const messageIdHeader = `<${outboundId}@bench.test>`;
+  const date = new Date();
+  const headerList: [string, string][] = [
+    ["From", from],
+    ["To", to],
+    ["Subject", subject],
+    ["Date", date.toUTCString()],
+    ["Message-ID", messageIdHeader],
+    ["MIME-Version", "1.0"],
+    ["Content-Type", "text/plain; charset=utf-8"],
+    ["Content-Transfer-Encoding", "7bit"],
+  ];
+  const raw = Buffer.from(`${headerList.map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n${text}\r\n`);
+  // The inbox copy: our Authentication-Results and Received headers, then the bytes as sent.
+  const contentId = newId("msg");
+  const stored = Buffer.concat([
+    Buffer.from(`Authentication-Results: mx.bench.test; auth=pass (authenticated local sender);\r\n\tspf=pass (local delivery) smtp.mailfrom=${from}\r\nReceived: from mx.bench.test (127.0.0.1) by mx.bench.test with LOCAL id ${contentId} for <${to}>; ${date.toUTCString()}\r\n`),
+    raw,
+  ]);
   const client = await pool.connect();
   try {
     await client.query("begin");
-    const contentId = newId("cnt");
-    const id = newId("msg");
-    const raw = Buffer.from(`Subject: ${body.subject ?? ""}\r\n\r\n${body.text ?? ""}`);
     await client.query(
-      `insert into message_contents (id, raw, size, envelope_from, headers, cc, reply_to, message_id, text_body, attachments, auth_results)
-       values ($1, $2, $3, $4, '[]', '[]', '[]', $5, $6, '[]', '{}')`,
-      [contentId, raw, raw.length, "load@sender.bench.test", `<${id}@bench.test>`, body.text ?? ""],
+      `insert into outbound_messages (id, tenant_id, from_address, sender_mailbox_id, to_addresses, cc_addresses, subject, message_id_header, raw, size, tags, source)
+       values ($1, $2, $3, $4, $5, '[]', $6, $7, $8, $9, '[]', 'api')`,
+      [outboundId, tenantId, from, mailboxId, JSON.stringify([to]), subject, messageIdHeader, raw, raw.length],
     );
     await client.query(
-      `insert into messages (id, tenant_id, mailbox_id, content_id, rcpt_to, from_address, to_addresses, subject, preview, size, has_attachments)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false)`,
-      [id, tenantId, mailboxId, contentId, body.to ?? "", "load@sender.bench.test", JSON.stringify([{ address: body.to, name: null }]), body.subject ?? "", (body.text ?? "").slice(0, 120), raw.length],
+      `insert into deliveries (id, message_id, tenant_id, recipient, mailbox_id, status, attempts, next_attempt_at, last_response, deliver_by)
+       values ($1, $2, $3, $4, $5, 'sent', 1, null, '250 2.0.0 Stored in the mailbox', now() + interval '48 hours')`,
+      [newId("dlv"), outboundId, tenantId, to, mailboxId],
     );
+    await client.query(
+      `insert into message_contents (id, raw, size, envelope_from, headers, cc, reply_to, message_id, in_reply_to, text_body, html_body, attachments, auth_results)
+       values ($1, $2, $3, $4, $5, '[]', '[]', $6, null, $7, null, '[]', $8)`,
+      [
+        contentId,
+        stored,
+        stored.length,
+        from,
+        JSON.stringify(headerList.map(([key, value]) => ({ name: key.toLowerCase(), value }))),
+        messageIdHeader,
+        text,
+        JSON.stringify({ spf: { result: "pass" }, dkim: [], dmarc: { result: "none" }, arc: { result: "none" } }),
+      ],
+    );
+    await client.query(
+      `insert into messages (id, tenant_id, mailbox_id, content_id, rcpt_to, from_address, from_name, to_addresses, subject, sent_at, preview, size, has_attachments)
+       values ($1, $2, $3, $1, $4, $5, null, $6, $7, $8, $9, $10, false)`,
+      [contentId, tenantId, mailboxId, to, from, JSON.stringify([{ address: to, name: null }]), subject, date, text.slice(0, 200), stored.length],
+    );
+    await client.query("select pg_notify('mailroom_new_mail', $1)", [`${mailboxId}:${contentId}`]);
     await client.query("commit");
-    send(res, 202, { id });
+    send(res, 200, { message_id: outboundId, status: "sent" });
   } catch (err) {
     await client.query("rollback").catch(() => undefined);
     throw err;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { startHttpBaseline } from "../lib/baselines.js";
 import { log, scaled } from "../lib/env.js";
-import { createTenantWithMailbox, sendApiAvailable, startMailroom, type Tenant } from "../lib/mailroom.js";
+import { api as apiCall, createTenantWithMailbox, sendApiAvailable, startMailroom, type Tenant } from "../lib/mailroom.js";
 import { createDatabase, withClient } from "../lib/postgres.js";
 import { seedInboxSql } from "../lib/seed.js";
 import { judge, type Row } from "../lib/table.js";
@@ -61,7 +61,10 @@ export async function api(ctx: BenchContext): Promise<Row[]> {
         log(`  inbox, ours: ${describe(oursInbox)}`);
       }
       if (haveSend) {
-        const body = { from: `sender@bench.test`, to: tenant.address, subject: "bench", text: "hello from the send benchmark" };
+        // From the tenant's own mailbox to itself: a hosted recipient, stored at send time.
+        const body = { from: tenant.address, to: tenant.address, subject: "bench", text: "hello from the send benchmark" };
+        const probe = await apiCall<{ status?: string }>(server.url, tenant.apiKey, "POST", "/send", body);
+        if (probe.status !== 200 || probe.json.status !== "sent") throw new Error(`POST /api/v1/send: ${probe.status} ${JSON.stringify(probe.json).slice(0, 200)}`);
         oursSend = await wrk({ url: `${server.url}/api/v1/send`, connections: 50, seconds: scaled(15, 2), script: postScript(work, body, tenant.apiKey) });
         log(`  send, ours: ${describe(oursSend)}`);
       }
@@ -73,7 +76,7 @@ export async function api(ctx: BenchContext): Promise<Row[]> {
       try {
         baselineInbox = await inboxLoad(`http://127.0.0.1:${baseline.port}/api/v1/inbox/${tenant.mailboxId}?limit=50`, undefined);
         log(`  inbox, raw: ${describe(baselineInbox)}`);
-        const body = { to: tenant.address, subject: "bench", text: "hello from the send benchmark" };
+        const body = { from: tenant.address, to: tenant.address, subject: "bench", text: "hello from the send benchmark" };
         baselineSend = await wrk({ url: `http://127.0.0.1:${baseline.port}/api/v1/send`, connections: 50, seconds: scaled(15, 2), script: postScript(work, body, undefined) });
         log(`  send insert, raw: ${describe(baselineSend)}`);
       } finally {
