@@ -2,7 +2,11 @@
 //   pnpm drill                              all: inbound SIGKILL ×5 on PostgreSQL and ×5 on PGlite,
 //                                           outbound SIGKILL, PostgreSQL restart under load
 //   pnpm drill --only inbound,outbound,pg-restart
-//   DRILL_MESSAGES=500 DRILL_RUNS=1         a short trial (defaults 10000 and 5)
+//   DRILL_MESSAGES=500 DRILL_RUNS=1         a short trial (defaults 10000 and 5; the outbound drill
+//                                           sends DRILL_MESSAGES / 2, so 5000 by default)
+//   DRILL_OUTBOUND_STORES=postgres          the outbound drill's stores (default postgres,pglite)
+//   DRILL_OUTBOUND_WAIT_S=720               how long it waits for the queue to drain after the
+//                                           restart (a killed worker's claims wait out their lease)
 //   DRILL_PG_RESTART='…'                    the command that restarts PostgreSQL (default: the
 //                                           machine's cluster via pg_ctlcluster: quiet machine only)
 import { BENCH_DNS_RECORDS, LoopbackDns } from "../src/lib/dns.js";
@@ -24,13 +28,18 @@ export interface DrillResult {
 }
 
 const runs = Number(process.env.DRILL_RUNS ?? 5);
+const outboundStores = (process.env.DRILL_OUTBOUND_STORES ?? "postgres,pglite").split(",") as ("postgres" | "pglite")[];
 const drills: Record<string, (ctx: DrillContext) => Promise<DrillResult[]>> = {
   inbound: async (ctx) => {
     const out: DrillResult[] = [];
     for (const kind of ["postgres", "pglite"] as const) for (let i = 1; i <= runs; i++) out.push(await guard(`inbound #${i} (${kind})`, () => inboundKill(ctx, kind, i)));
     return out;
   },
-  outbound: async (ctx) => [await guard("outbound SIGKILL", () => outboundKill(ctx))],
+  outbound: async (ctx) => {
+    const out: DrillResult[] = [];
+    for (const kind of outboundStores) out.push(await guard(`outbound SIGKILL (${kind})`, () => outboundKill(ctx, kind)));
+    return out;
+  },
   "pg-restart": async (ctx) => [await guard("PostgreSQL restart", () => pgRestart(ctx))],
 };
 

@@ -18,6 +18,8 @@ export interface SendLoadOptions {
   /** Requests in flight at once. */
   concurrency: number;
   body: (i: number) => unknown;
+  /** Extra headers per send (the drill's Idempotency-Key, so its retries are safe). */
+  headers?: ((i: number) => Record<string, string>) | undefined;
   /** Called when a send got its 2xx (the drill kills the server from here). */
   onAccepted?: ((i: number, messageId: string) => void) | undefined;
   /** Retry a send that got no answer or a 5xx/429 until this time (ms since epoch); default: no retry. */
@@ -43,7 +45,7 @@ export async function sendLoad(options: SendLoadOptions): Promise<SendLoadResult
       try {
         const res = await fetch(`${base}/api/v1/send`, {
           method: "POST",
-          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...options.headers?.(i) },
           body: payload,
         });
         const text = await res.text();
