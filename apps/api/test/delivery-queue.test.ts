@@ -166,6 +166,25 @@ describe("workers sharing one queue", () => {
     expect(receivedFor(remote).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `r${i}@${remote}`).sort());
   });
 
+  it("a live worker keeps its claim while one delivery runs past the lease (heartbeat)", async () => {
+    const { t, remote, ids } = await queueMessages(1);
+    mx.reply = async () => {
+      await new Promise((r) => setTimeout(r, 2_500));
+      return { code: 250 };
+    };
+    const scope = new Set([t.id]);
+    const slow = server.app.core.sending.createWorker({ tenantIds: scope, leaseSeconds: 1, pollMs: 50 }).start();
+    await eventually(async () => (await statuses(server, t.id)).sending === 1);
+    const other = server.app.core.sending.createWorker({ tenantIds: scope, leaseSeconds: 1, pollMs: 50 }).start();
+    try {
+      await eventually(async () => (await statuses(server, t.id)).sent === 1, 15_000);
+    } finally {
+      await Promise.all([slow.stop(), other.stop()]);
+    }
+    expect(await deliveryOf(server, t.key, ids[0]!)).toMatchObject({ status: "sent", attempts: 1 });
+    expect(receivedFor(remote)).toHaveLength(1);
+  });
+
   it("a worker killed mid-delivery loses nothing: its lease runs out and another worker delivers", async () => {
     const { t, remote, ids } = await queueMessages(3);
     mx.reply = () => ({ code: 250 });
@@ -184,7 +203,7 @@ describe("workers sharing one queue", () => {
     });
     killed.start();
     await eventually(async () => (await statuses(server, t.id)).sending === 3);
-    void killed.stop(); // claims nothing more; its three deliveries hang
+    killed.abandon(); // claims nothing more, renews nothing; its three deliveries hang
 
     const rescuer = server.app.core.sending.createWorker({ tenantIds: scope, pollMs: 100 }).start();
     try {

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awaitFreshWindow } from "./support/rate-windows.js";
 import { testDatabaseUrl } from "./support/test-database.js";
 import { ADMIN_KEY, startTestServer, type TestServer } from "./support/test-server.js";
 import { startServerProcess } from "./support/server-process.js";
-
-/** Windows are whole clock minutes: never start a counting test in a window's last seconds. */
-async function awaitFreshWindow(): Promise<void> {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 200));
-}
 
 let server: TestServer;
 beforeAll(async () => {

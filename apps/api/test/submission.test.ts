@@ -6,6 +6,7 @@ import { createAccount } from "./support/mailbox-helpers.js";
 import { deliveryOf, remoteDomain } from "./support/sending-helpers.js";
 import { uniqueLocal } from "./support/test-domains.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { awaitFreshWindow } from "./support/rate-windows.js";
 
 const SWAKS = spawnSync("swaks", ["--version"]).status === 0;
 const PASSWORD = "securePass123";
@@ -102,6 +103,7 @@ describe.skipIf(!SWAKS)("SMTP submission (swaks as the client)", () => {
 
   it("rate limits failed logins per address: after 5 failures even the right password waits", async () => {
     const from = await mailbox();
+    await awaitFreshWindow(20);
     for (let i = 0; i < 5; i++) {
       const run = await swaks(["--auth", "PLAIN", "--auth-user", from, "--auth-password", `bad-${i}`, "--from", from, "--to", "x@example.com", "--quit-after", "AUTH"]);
       expect(run.out).toMatch(/535/);

@@ -159,6 +159,7 @@ export const configSchema = z.object({
     .default(false),
   /** Port of remote MX hosts; 25 everywhere but in tests, whose MX listens on a random port. */
   MAILROOM_MX_PORT: port.default(25),
+  MAILROOM_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
@@ -208,6 +209,8 @@ export interface MailroomConfig {
     mxPort: number;
     /** Allow AUTH on the submission port without TLS from non-loopback clients. */
     allowInsecureAuth: boolean;
+    /** Deliveries one process has in flight at once (and connections it keeps to a smarthost). */
+    concurrency: number;
   };
   databaseUrl: string | undefined;
   dataDir: string;
@@ -255,6 +258,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
       retryScheduleSeconds: c.MAILROOM_RETRY_SCHEDULE,
       mxPort: c.MAILROOM_MX_PORT,
       allowInsecureAuth: c.SUBMISSION_ALLOW_INSECURE_AUTH,
+      concurrency: c.MAILROOM_DELIVERY_CONCURRENCY,
     },
     databaseUrl: c.DATABASE_URL,
     dataDir: c.MAILROOM_DATA_DIR,

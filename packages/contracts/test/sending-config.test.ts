@@ -10,6 +10,7 @@ describe("sending configuration", () => {
       retryScheduleSeconds: [60, 300, 900, 3600, 14400],
       mxPort: 25,
       allowInsecureAuth: false,
+      concurrency: 32,
     });
     expect(c.smtp.maxMessageBytes).toBe(26214400);
   });

@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { CoreDeps } from "../deps.js";
 import { prepareBounceNotice } from "./bounce-notice.js";
-import { claimDueDeliveries, finishDelivery, findOutboundForDelivery, releaseDelivery } from "./delivery.repository.js";
+import {
+  claimDueDeliveries,
+  finishDelivery,
+  findOutboundForDelivery,
+  releaseDelivery,
+  renewLeases,
+} from "./delivery.repository.js";
 import type { DeliveryRow } from "./delivery.table.js";
 import type { HostedStore } from "./hosted-store.js";
 import type { RemoteTransport } from "./remote-transport.js";
@@ -12,7 +18,10 @@ export interface DeliveryWorkerOptions {
   concurrency?: number;
   /** How often an idle worker looks for due rows (a kick wakes it sooner). */
   pollMs?: number;
-  /** How long a claim holds a row; must outlast the slowest attempt (the SMTP timeouts). */
+  /**
+   * How long a claim holds a row without a heartbeat. Short, so a killed worker's rows come back
+   * soon; a live worker renews its claims every third of it, however long an attempt takes.
+   */
   leaseSeconds?: number;
   /**
    * Only these tenants' rows (read at every claim). For tests that share one database between
@@ -26,6 +35,9 @@ export interface DeliveryWorkerOptions {
 /** Claims due recipients from the queue and delivers them; any number may run against one database. */
 export class DeliveryWorker {
   private readonly inFlight = new Set<Promise<void>>();
+  /** Lease tokens of the rows being delivered now (a claim's rows share one), for the heartbeat. */
+  private readonly heldTokens = new Map<string, number>();
+  private heartbeat: NodeJS.Timeout | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -40,9 +52,9 @@ export class DeliveryWorker {
     private readonly hosted: HostedStore,
     private readonly options: DeliveryWorkerOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? deps.config.sending.concurrency;
     this.pollMs = options.pollMs ?? 1000;
-    this.leaseSeconds = options.leaseSeconds ?? 600;
+    this.leaseSeconds = options.leaseSeconds ?? 30;
     this.log = deps.logger.child({ component: "delivery-worker" });
   }
 
@@ -50,6 +62,12 @@ export class DeliveryWorker {
     if (this.running) return this;
     this.running = true;
     this.loop = this.run();
+    this.heartbeat = setInterval(() => {
+      renewLeases(this.deps.db, [...this.heldTokens.keys()], this.leaseSeconds).catch((err: unknown) =>
+        this.log.warn({ err }, "renewing delivery leases failed"),
+      );
+    }, (this.leaseSeconds * 1000) / 3);
+    this.heartbeat.unref();
     return this;
   }
 
@@ -64,6 +82,19 @@ export class DeliveryWorker {
     this.wake?.();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    clearInterval(this.heartbeat);
+    this.transport.close?.();
+  }
+
+  /**
+   * What a crash looks like to the queue: claim nothing more and stop renewing leases at once,
+   * leaving deliveries in flight to run out their leases (another worker retries them).
+   */
+  abandon(): void {
+    this.running = false;
+    this.wake?.();
+    clearInterval(this.heartbeat);
+    this.heldTokens.clear();
   }
 
   /** Claim and deliver until the queue has nothing due (tests drive workers with this). */
@@ -128,6 +159,17 @@ export class DeliveryWorker {
   /** One attempt for one recipient, and its result recorded under the claim's lease. */
   private async deliver(row: DeliveryRow): Promise<void> {
     const token = row.lease_token!;
+    if (this.running) this.heldTokens.set(token, (this.heldTokens.get(token) ?? 0) + 1);
+    try {
+      await this.attempt(row, token);
+    } finally {
+      const left = (this.heldTokens.get(token) ?? 1) - 1;
+      if (left > 0) this.heldTokens.set(token, left);
+      else this.heldTokens.delete(token);
+    }
+  }
+
+  private async attempt(row: DeliveryRow, token: string): Promise<void> {
     const log = this.log.child({ deliveryId: row.id, messageId: row.message_id, attempt: row.attempts });
     try {
       const message = await findOutboundForDelivery(this.deps.db, row.message_id);

@@ -131,3 +131,15 @@ export async function databaseNow(db: Executor): Promise<Date> {
   const row = await sql<{ now: Date }>`select now() as now`.execute(db);
   return row.rows[0]!.now;
 }
+
+/** Keep the claims a live worker still holds from running out mid-attempt (its heartbeat). */
+export async function renewLeases(db: Executor, leaseTokens: readonly string[], leaseSeconds: number): Promise<number> {
+  if (leaseTokens.length === 0) return 0;
+  const result = await db
+    .updateTable("deliveries")
+    .set({ locked_until: sql<Date>`now() + make_interval(secs => ${leaseSeconds})` })
+    .where("lease_token", "in", [...leaseTokens])
+    .where("status", "=", "sending")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -10,7 +10,10 @@ export interface RemoteEnvelope {
 }
 
 /** Hands one recipient's copy to another server. Never throws: every failure is an outcome. */
-export type RemoteTransport = (envelope: RemoteEnvelope, raw: Buffer) => Promise<AttemptOutcome>;
+export type RemoteTransport = ((envelope: RemoteEnvelope, raw: Buffer) => Promise<AttemptOutcome>) & {
+  /** Release kept connections (the smarthost pool). */
+  close?: () => void;
+};
 
 const TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 120_000 };
 
@@ -18,19 +21,21 @@ const TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTim
 export function createRemoteTransport(config: MailroomConfig): RemoteTransport {
   const relay = config.sending.relay;
   if (relay) {
-    return (envelope, raw) =>
-      sendVia(
-        {
-          host: relay.host,
-          port: relay.port,
-          secure: relay.secure,
-          name: config.hostname,
-          ...(relay.user ? { auth: { user: relay.user, pass: relay.pass ?? "" } } : {}),
-          ...TIMEOUTS,
-        },
-        envelope,
-        raw,
-      );
+    // One smarthost: keep a pool of connections to it instead of a new session per recipient.
+    const pool = nodemailer.createTransport({
+      pool: true,
+      maxConnections: Math.min(config.sending.concurrency, 20),
+      maxMessages: 1000,
+      host: relay.host,
+      port: relay.port,
+      secure: relay.secure,
+      name: config.hostname,
+      ...(relay.user ? { auth: { user: relay.user, pass: relay.pass ?? "" } } : {}),
+      ...TIMEOUTS,
+    } as never);
+    const send: RemoteTransport = (envelope, raw) => handOver(pool, envelope, raw);
+    send.close = () => pool.close();
+    return send;
   }
   return async (envelope, raw) => {
     const domain = envelope.to.slice(envelope.to.lastIndexOf("@") + 1);
@@ -68,6 +73,18 @@ async function sendVia(
 ): Promise<AttemptOutcome> {
   const transport = nodemailer.createTransport(options as never);
   try {
+    return await handOver(transport, envelope, raw);
+  } finally {
+    transport.close();
+  }
+}
+
+async function handOver(
+  transport: ReturnType<typeof nodemailer.createTransport>,
+  envelope: RemoteEnvelope,
+  raw: Buffer,
+): Promise<AttemptOutcome> {
+  try {
     const info = (await transport.sendMail({
       envelope: { from: envelope.from, to: [envelope.to] },
       raw,
@@ -78,8 +95,6 @@ async function sendVia(
     return { kind: "delivered", response: info.response ?? "250 accepted" };
   } catch (err) {
     return classifyFailure(err);
-  } finally {
-    transport.close();
   }
 }
 
