@@ -54,13 +54,18 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
   const ownsDatabase = !options.database;
   const database =
     options.database ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDataDir: join(config.dataDir, "data"), logger }));
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      pgliteDataDir: join(config.dataDir, "data"),
+      logger,
+    }));
   const stops: (() => Promise<void>)[] = [];
   if (ownsDatabase) stops.push(() => database.close());
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
-    const core = await createCore({ db: database.db, config, logger, listen: database.listen });
+    const core = await createCore({ db: database.db, countersDb: database.countersDb, config, logger, listen: database.listen });
 
     // A base64 body is 4/3 of the bytes it carries: the largest message must fit, with room for the JSON.
     const maxBodySize = Math.ceil((config.smtp.maxMessageBytes * 4) / 3) + 1024 * 1024;

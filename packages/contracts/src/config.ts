@@ -164,6 +164,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
     .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   MAILROOM_DATA_DIR: z.string().min(1).default("./.mailroom"),
   MAILROOM_HOSTNAME: z
     .string()
@@ -213,6 +214,8 @@ export interface MailroomConfig {
     concurrency: number;
   };
   databaseUrl: string | undefined;
+  /** Connections each process keeps to PostgreSQL. */
+  databasePoolSize: number;
   dataDir: string;
   hostname: string;
   systemDomains: { domain: string; premium: boolean }[];
@@ -261,6 +264,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
       concurrency: c.MAILROOM_DELIVERY_CONCURRENCY,
     },
     databaseUrl: c.DATABASE_URL,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
     dataDir: c.MAILROOM_DATA_DIR,
     hostname: c.MAILROOM_HOSTNAME.toLowerCase(),
     systemDomains: c.MAILROOM_SYSTEM_DOMAINS,

@@ -10,4 +10,6 @@ export interface CoreDeps {
   logger: Logger;
   /** LISTEN on the database (DatabaseHandle.listen); without it, only this process's own events are heard. */
   listen?: (channel: string, handler: (payload: string) => void) => Promise<() => Promise<void>>;
+  /** DatabaseHandle.countersDb: non-durable commits for rate-limit counters; absent = `db`. */
+  countersDb?: Kysely<Database>;
 }

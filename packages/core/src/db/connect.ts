@@ -9,6 +9,12 @@ export type DatabaseKind = "postgres" | "pglite";
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
+  /**
+   * For counters whose loss in a crash is harmless (rate-limit windows): commits without waiting
+   * for the WAL flush, so the hot row a counter lives on is locked for microseconds, not an fsync.
+   * Never use it for mail or anything acknowledged to a client.
+   */
+  countersDb: Kysely<Database>;
   kind: DatabaseKind;
   /** True when the database answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
@@ -39,14 +45,19 @@ function openPostgres(connectionString: string, options: OpenDatabaseOptions): D
   // An idle client dying (database restart) must not crash the process; the pool replaces it.
   pool.on("error", (err) => options.logger?.warn({ err: err.message }, "database connection lost"));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const countersPool = new pg.Pool({ connectionString, max: 4, options: "-c synchronous_commit=off" });
+  countersPool.on("error", (err) => options.logger?.warn({ err: err.message }, "database connection lost"));
+  const countersDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: countersPool }) });
   const listener = new PostgresListener(connectionString, options.logger);
   return {
     db,
+    countersDb,
     kind: "postgres",
     ping: (timeoutMs) => ping(db, timeoutMs),
     listen: (channel, handler) => listener.listen(channel, handler),
     close: async () => {
       await listener.close();
+      await countersDb.destroy();
       await db.destroy();
     },
   };
@@ -144,6 +155,8 @@ async function openPglite(dataDir: string, _options: OpenDatabaseOptions): Promi
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return {
     db,
+    // One embedded engine, one connection (and PGlite never fsyncs anyway).
+    countersDb: db,
     kind: "pglite",
     ping: (timeoutMs) => ping(db, timeoutMs),
     // PGlite delivers a NOTIFY to its own listeners when the notifying transaction commits.

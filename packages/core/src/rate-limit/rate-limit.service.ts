@@ -22,7 +22,7 @@ export async function consumeRateLimit(
   limit: number,
   keyId: string | null,
 ): Promise<RateLimitState> {
-  const row = await deps.db
+  const row = await (deps.countersDb ?? deps.db)
     .insertInto("rate_limit_windows")
     .values({ subject, window_start: sql<Date>`date_trunc('minute', now())`, count: 1 })
     .onConflict((oc) =>
