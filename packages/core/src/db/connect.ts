@@ -32,6 +32,8 @@ export interface OpenDatabaseOptions {
   /** PGlite data directory, or "memory://" for a throw-away database. */
   pgliteDataDir?: string;
   poolSize?: number;
+  /** PostgreSQL application_name for this handle's connections (operators and tests can find them). */
+  applicationName?: string;
   logger?: Logger;
 }
 
@@ -41,12 +43,20 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 }
 
 function openPostgres(connectionString: string, options: OpenDatabaseOptions): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
-  // An idle client dying (database restart) must not crash the process; the pool replaces it.
-  pool.on("error", (err) => options.logger?.warn({ err: err.message }, "database connection lost"));
+  const pool = survivable(
+    new pg.Pool({ connectionString, max: options.poolSize ?? 10, application_name: options.applicationName ?? "mailroom" }),
+    options.logger,
+  );
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const countersPool = new pg.Pool({ connectionString, max: 4, options: "-c synchronous_commit=off" });
-  countersPool.on("error", (err) => options.logger?.warn({ err: err.message }, "database connection lost"));
+  const countersPool = survivable(
+    new pg.Pool({
+      connectionString,
+      max: 4,
+      options: "-c synchronous_commit=off",
+      application_name: options.applicationName ?? "mailroom",
+    }),
+    options.logger,
+  );
   const countersDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: countersPool }) });
   const listener = new PostgresListener(connectionString, options.logger);
   return {
@@ -61,6 +71,19 @@ function openPostgres(connectionString: string, options: OpenDatabaseOptions): D
       await db.destroy();
     },
   };
+}
+
+/**
+ * A database restart kills every connection. pg-pool only listens for errors on idle clients; a
+ * checked-out one (a transaction waiting on our own work) would emit an unhandled 'error' and take
+ * the process down. Every client gets a listener for life: the query in flight fails (SMTP answers
+ * 451, the API 500), the dead client leaves the pool, and the next request gets a fresh one.
+ */
+function survivable(pool: pg.Pool, logger: Logger | undefined): pg.Pool {
+  const lost = (err: Error) => logger?.warn({ err: err.message }, "database connection lost");
+  pool.on("error", lost);
+  pool.on("connect", (client) => client.on("error", lost));
+  return pool;
 }
 
 /**
