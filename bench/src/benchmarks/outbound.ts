@@ -11,7 +11,6 @@ import type { BenchContext } from "./context.js";
 const TARGET = "≥ 1,000 delivered/s";
 const TEXT = "x".repeat(5000);
 /** The delivery worker's in-flight deliveries when nothing sets them (DeliveryWorker, issue 6). */
-const DEFAULT_WORKER_CONCURRENCY = 8;
 
 /** nodemailer, pooled (10 connections), straight to the sink: the Node client's ceiling here. */
 async function nodemailerToSink(port: number, count: number): Promise<number> {
@@ -101,7 +100,7 @@ export async function outbound(ctx: BenchContext): Promise<Row[]> {
       const note = [
         `enqueue ${enqueueRate.toFixed(0)}/s over ${enqueueSeconds.toFixed(1)} s`,
         `drained ${drainedAt ? (((drainedAt - sent.endedAt) / 1000).toFixed(1) + " s after the last enqueue") : "— timed out"}`,
-        `worker concurrency ${DEFAULT_WORKER_CONCURRENCY} (default, no setting)`,
+        "worker concurrency: MAILROOM_DELIVERY_CONCURRENCY default (32), pooled smarthost connections",
         ...(delivered !== count ? [`queue: ${describeCounts(counts)}`] : []),
         ...(sent.refused.size ? [`refused: ${describeRefused(sent.refused)}`.slice(0, 160)] : []),
       ].join("; ");

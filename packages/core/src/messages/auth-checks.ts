@@ -3,6 +3,7 @@ import { Resolver } from "node:dns/promises";
 import type { AuthResults } from "@mailroom/contracts";
 import { authenticate, type AuthenticateResult, type DnsResolver } from "mailauth";
 import type { CoreDeps } from "../deps.js";
+import { cachingResolver } from "./dns-cache.js";
 import { clean } from "./message-parser.js";
 
 export interface AuthCheckInput {
@@ -25,11 +26,11 @@ const DNS_TIMEOUT_MS = 2500;
 /** Upper bound for the whole check, DNS included, so DATA is always answered well inside its timeout. */
 const TOTAL_BUDGET_MS = 20_000;
 
-/** A resolver on the configured DNS servers (the system's when none are set), in mailauth's form. */
+/** A resolver on the configured DNS servers (the system's when none are set), in mailauth's form, cached. */
 export function createDnsResolver(servers: readonly string[]): DnsResolver {
   const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: 2 });
   if (servers.length > 0) resolver.setServers([...servers]);
-  return (name, rrtype) => resolver.resolve(name, rrtype);
+  return cachingResolver((name, rrtype) => resolver.resolve(name, rrtype));
 }
 
 /**
