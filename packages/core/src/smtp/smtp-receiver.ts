@@ -10,25 +10,15 @@ import type { NewMailSignal } from "../messages/new-mail-signal.js";
 import { MxSmtpServer } from "./mx-server.js";
 import { receivedHeader } from "./received-header.js";
 import { decideRecipient } from "./recipient-policy.js";
+import { plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
 
 /** RFC 5321 asks servers to take at least 100 recipients; more in one transaction → 452, send the rest later. */
 export const MAX_RECIPIENTS = 100;
-/** How long shutdown waits for sessions in DATA before cutting them off. */
-const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface SmtpReceiver {
   port: number;
   /** Stop accepting; idle sessions get 421 now, sessions in DATA finish first. */
   close(): Promise<void>;
-}
-
-function smtpError(code: number, text: string): Error {
-  return Object.assign(new Error(text), { responseCode: code });
-}
-
-/** `::ffff:127.0.0.1` → `127.0.0.1`. */
-function plainIp(address: string): string {
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
 /**

@@ -6,21 +6,13 @@ import { verifyMailboxPassword, type Mailbox } from "../mailboxes/mailbox.servic
 import { SubmissionRefused, submitMessage } from "../sending/submit.service.js";
 import type { SendingContext } from "../sending/send.service.js";
 import { loginBlocked, recordLoginFailure } from "./login-throttle.js";
+import { plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
 
 export const SUBMISSION_MAX_RECIPIENTS = 100;
-const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface SubmissionServer {
   port: number;
   close(): Promise<void>;
-}
-
-function smtpError(code: number, text: string): Error {
-  return Object.assign(new Error(text), { responseCode: code });
-}
-
-function plainIp(address: string): string {
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
 function isLoopback(ip: string): boolean {
