@@ -50,6 +50,21 @@ describe("one error model on both surfaces", () => {
     expect(bare.status).toBe(201);
   });
 
+  it("answers a body over the size limit with 413 and creates nothing", async () => {
+    const small = await startTestServer({ MAILROOM_MAX_MESSAGE_BYTES: "2048" });
+    try {
+      const tenant = await small.createTenant();
+      // The REST body limit is the largest message in base64 plus 1 MiB for the JSON around it.
+      const res = await small.call("POST", "/api/v1/keys", { key: tenant.api_key, body: { name: "x".repeat(2 * 1024 * 1024) } });
+      expect(res.status).toBe(413);
+      expect(res.body).toEqual({ success: false, error: "Request body too large", code: "PAYLOAD_TOO_LARGE" });
+      const list = await small.call("GET", "/api/v1/keys", { key: tenant.api_key });
+      expect(list.body.keys).toHaveLength(1);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it("answers unknown routes with 404 in the same body", async () => {
     for (const path of ["/api/v1/nothing-here", "/nowhere"]) {
       const res = await server.call("GET", path);

@@ -104,7 +104,6 @@ export const ERROR_META = {
     trpc: "BAD_REQUEST",
     message: "Idempotency-Key must be 1 to 255 printable ASCII characters",
   },
-  SENT_MESSAGE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Message not found" },
 
   INTERNAL_ERROR: { http: 500, trpc: "INTERNAL_SERVER_ERROR", message: "Internal server error" },
   UNAVAILABLE: { http: 503, trpc: "SERVICE_UNAVAILABLE", message: "Service temporarily unavailable" },

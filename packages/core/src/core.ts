@@ -34,7 +34,7 @@ import type { DeliveryWorkerOptions } from "./delivery/delivery-worker.js";
 import { pruneIdempotencyKeys } from "./sending/idempotency.js";
 import { sendMessage } from "./sending/send.service.js";
 import { createSendingContext } from "./sending/sending.js";
-import { findSentMessage, getSentMessage } from "./sending/sent-message.service.js";
+import { findSentMessage } from "./sending/sent-message.service.js";
 import { startSubmissionServer } from "./smtp/submission-server.js";
 import {
   deleteMessage,
@@ -136,7 +136,6 @@ export async function createCore(deps: CoreDeps) {
     sending: {
       send: (tenantId: string, input: SendInput, idempotencyKey?: string | undefined) =>
         sendMessage(deps, sending.context, tenantId, input, idempotencyKey),
-      get: (tenantId: string, id: string) => getSentMessage(deps, tenantId, id),
       /** The sent message, or undefined (for GET /messages/{id}, which also serves received mail). */
       find: (tenantId: string, id: string) => findSentMessage(deps, tenantId, id),
       /** A delivery worker of this process (start() it; stop() waits for deliveries in flight). */

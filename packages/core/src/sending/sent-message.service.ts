@@ -1,4 +1,4 @@
-import { MailroomError, type SentMessage } from "@mailroom/contracts";
+import type { SentMessage } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import { findTenantOutboundMessage, listMessageDeliveries } from "../delivery/delivery.repository.js";
 
@@ -30,8 +30,3 @@ export async function findSentMessage(deps: CoreDeps, tenantId: string, id: stri
   };
 }
 
-export async function getSentMessage(deps: CoreDeps, tenantId: string, id: string): Promise<SentMessage> {
-  const found = await findSentMessage(deps, tenantId, id);
-  if (!found) throw new MailroomError("SENT_MESSAGE_NOT_FOUND", `Message ${id} not found`);
-  return found;
-}
