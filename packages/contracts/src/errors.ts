@@ -35,7 +35,6 @@ export const ERROR_META = {
   INVALID_API_KEY: { http: 401, trpc: "UNAUTHORIZED", message: "Invalid or expired API key" },
   ADMIN_ONLY: { http: 403, trpc: "FORBIDDEN", message: "This endpoint requires the admin key" },
   TENANT_ONLY: { http: 403, trpc: "FORBIDDEN", message: "This endpoint requires a tenant API key" },
-  NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Not found" },
   ROUTE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "No such endpoint" },
   TENANT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Tenant not found" },
   KEY_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "API key not found" },
