@@ -2,7 +2,7 @@ import type { AuthResults } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import { newId } from "../ids.js";
 import { parseMessage } from "../messages/message-parser.js";
-import { announceStored, storeIncomingMessageIn, type IncomingMessage } from "../messages/message-store.js";
+import { announceStored, storeMessagesIn, type IncomingMessage } from "../messages/message-store.js";
 import type { NewMailSignal } from "../messages/new-mail-signal.js";
 import { receivedHeader } from "../smtp/received-header.js";
 import type { HostedMail, HostedStore } from "./hosted-store.js";
@@ -54,8 +54,8 @@ export function createHostedStore(deps: CoreDeps, signal: NewMailSignal | undefi
       };
       return {
         async store(trx) {
-          const stored = await storeIncomingMessageIn(trx, message);
-          return { messageIds: stored.copies.map((c) => c.id), afterCommit: () => announceStored(deps, signal, message, stored) };
+          const [stored] = await storeMessagesIn(trx, [message]);
+          return { messageIds: stored!.copies.map((c) => c.id), afterCommit: () => announceStored(deps, signal, message, stored!) };
         },
       };
     },

@@ -99,8 +99,12 @@ function preview(text: string | null, html: string | null): string {
       .replace(/&amp;/g, "&")
       .replace(/&lt;/g, "<")
       .replace(/&gt;/g, ">");
-  const flat = source.replace(/\s+/g, " ").trim();
-  return [...flat].slice(0, PREVIEW_LENGTH).join("");
+  // Flatten only as much of the start as the preview needs, not the whole body of every message.
+  for (let take = PREVIEW_LENGTH * 8; ; take *= 4) {
+    const flat = source.slice(0, take).replace(/\s+/g, " ").trim();
+    // 2 code units per character at most: enough for PREVIEW_LENGTH characters.
+    if (flat.length >= PREVIEW_LENGTH * 2 || take >= source.length) return [...flat].slice(0, PREVIEW_LENGTH).join("");
+  }
 }
 
 /** PostgreSQL text and jsonb cannot hold NUL; mail from anywhere may contain it. */

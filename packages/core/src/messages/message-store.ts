@@ -1,11 +1,10 @@
 import type { AuthResults } from "@mailroom/contracts";
-import type { Transaction } from "kysely";
-import type { Database } from "../db/database.js";
+import type { Executor } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { newId } from "../ids.js";
 import type { ParsedMessage } from "./message-parser.js";
-import { insertMessageContent, insertMessages, notifyNewMail } from "./message.repository.js";
-import type { AttachmentMeta, NewMessageRow } from "./message.table.js";
+import { insertMessagesAndNotify } from "./message.repository.js";
+import type { AttachmentMeta, NewMessageContentRow, NewMessageRow } from "./message.table.js";
 import type { NewMailSignal } from "./new-mail-signal.js";
 
 export interface AcceptedRecipient {
@@ -32,21 +31,6 @@ export interface StoredMessage {
   messageIds: string[];
 }
 
-/**
- * Store one message for every recipient mailbox in one transaction: the content once, a copy
- * per mailbox (several RCPTs to one mailbox make one copy). Throws on any database failure, and
- * then nothing is stored: the caller answers 4xx and the sender retries.
- */
-export async function storeIncomingMessage(
-  deps: CoreDeps,
-  signal: NewMailSignal | undefined,
-  message: IncomingMessage,
-): Promise<StoredMessage> {
-  const stored = await deps.db.transaction().execute((trx) => storeIncomingMessageIn(trx, message));
-  announceStored(deps, signal, message, stored);
-  return { contentId: stored.contentId, messageIds: stored.copies.map((c) => c.id) };
-}
-
 export interface StoredCopies {
   contentId: string;
   copies: { id: string; mailbox_id: string }[];
@@ -54,10 +38,29 @@ export interface StoredCopies {
 }
 
 /**
- * The same store inside a caller's transaction (hosted delivery of sent mail commits it with the
- * send). Call announceStored once that transaction has committed.
+ * Several messages in ONE statement: each content once, a copy per recipient mailbox (several RCPTs
+ * to one mailbox make one copy) and a NOTIFY per copy, as
+ * data-modifying CTEs, so on the database itself or inside a caller's transaction (hosted delivery
+ * commits it with the send) it is all or nothing. Call announceStored for each once it committed.
  */
-export async function storeIncomingMessageIn(trx: Transaction<Database>, message: IncomingMessage): Promise<StoredCopies> {
+export async function storeMessagesIn(executor: Executor, messages: IncomingMessage[]): Promise<StoredCopies[]> {
+  const contents: NewMessageContentRow[] = [];
+  const copies: NewMessageRow[] = [];
+  const stored = messages.map((message) => {
+    const rows = rowsFor(message);
+    contents.push(rows.content);
+    copies.push(...rows.copies);
+    return {
+      contentId: message.id,
+      copies: rows.copies.map((c) => ({ id: c.id, mailbox_id: c.mailbox_id })),
+      attachments: rows.attachments,
+    };
+  });
+  await insertMessagesAndNotify(executor, contents, copies);
+  return stored;
+}
+
+function rowsFor(message: IncomingMessage): { content: NewMessageContentRow; copies: NewMessageRow[]; attachments: number } {
   const contentId = message.id;
   const { parsed } = message;
   const attachments: AttachmentMeta[] = parsed.attachments.map((a, index) => ({ id: newId("attachment"), index, ...a }));
@@ -85,8 +88,7 @@ export async function storeIncomingMessageIn(trx: Transaction<Database>, message
       has_attachments: attachments.length > 0,
     });
   }
-
-  await insertMessageContent(trx, {
+  const content: NewMessageContentRow = {
     id: contentId,
     raw: message.raw,
     size: message.raw.length,
@@ -100,10 +102,8 @@ export async function storeIncomingMessageIn(trx: Transaction<Database>, message
     html_body: parsed.html,
     attachments: JSON.stringify(attachments),
     auth_results: JSON.stringify(message.auth),
-  });
-  await insertMessages(trx, copies);
-  for (const copy of copies) await notifyNewMail(trx, copy.mailbox_id, copy.id);
-  return { contentId, copies: copies.map((c) => ({ id: c.id, mailbox_id: c.mailbox_id })), attachments: attachments.length };
+  };
+  return { content, copies, attachments: attachments.length };
 }
 
 /** After commit: wake this process's waiters and log the store. */

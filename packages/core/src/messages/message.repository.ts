@@ -3,17 +3,23 @@ import type { Executor } from "../db/database.js";
 import { NEW_MAIL_CHANNEL } from "./new-mail-signal.js";
 import type { MessageRow, NewMessageContentRow, NewMessageRow } from "./message.table.js";
 
-export async function insertMessageContent(trx: Executor, row: NewMessageContentRow): Promise<void> {
-  await trx.insertInto("message_contents").values(row).execute();
-}
-
-export async function insertMessages(trx: Executor, rows: NewMessageRow[]): Promise<void> {
-  if (rows.length > 0) await trx.insertInto("messages").values(rows).execute();
-}
-
-/** Inside the storing transaction, so listeners hear of the message only once it is committed. */
-export async function notifyNewMail(trx: Executor, mailboxId: string, messageId: string): Promise<void> {
-  await sql`select pg_notify(${NEW_MAIL_CHANNEL}, ${`${mailboxId}:${messageId}`})`.execute(trx);
+/**
+ * Contents, their copies and a NOTIFY per copy in ONE statement (data-modifying CTEs): one round
+ * trip and all or nothing, whether on its own or inside a caller's transaction. Listeners hear of
+ * a copy only once the statement's transaction has committed.
+ */
+export async function insertMessagesAndNotify(
+  executor: Executor,
+  contents: NewMessageContentRow[],
+  copies: NewMessageRow[],
+): Promise<void> {
+  const payloads = copies.map((c) => `${c.mailbox_id}:${c.id}`);
+  await executor
+    .with("stored_contents", (db) => db.insertInto("message_contents").values(contents))
+    .with("stored_copies", (db) => db.insertInto("messages").values(copies))
+    .selectFrom(sql<string>`unnest(${payloads}::text[])`.as("payload"))
+    .select(sql<string>`pg_notify(${NEW_MAIL_CHANNEL}, payload)`.as("notified"))
+    .execute();
 }
 
 export interface InboxQuery {

@@ -5,7 +5,8 @@ import type { CoreDeps } from "../deps.js";
 import { newId } from "../ids.js";
 import { checkAuthentication, createDnsResolver } from "../messages/auth-checks.js";
 import { parseMessage } from "../messages/message-parser.js";
-import { storeIncomingMessage, type AcceptedRecipient } from "../messages/message-store.js";
+import { createGroupCommit } from "../messages/group-commit.js";
+import type { AcceptedRecipient } from "../messages/message-store.js";
 import type { NewMailSignal } from "../messages/new-mail-signal.js";
 import { MxSmtpServer } from "./mx-server.js";
 import { receivedHeader } from "./received-header.js";
@@ -33,6 +34,7 @@ export async function startSmtpReceiver(
   const { config, logger } = deps;
   const log = logger.child({ component: "smtp-mx" });
   const resolver = createDnsResolver(config.dnsServers);
+  const groupCommit = createGroupCommit(deps, signal);
   const accepted = new WeakMap<SMTPServerAddress, AcceptedRecipient>();
   const inData = new Set<string>();
   let stopping = false;
@@ -117,7 +119,7 @@ export async function startSmtpReceiver(
   );
   server.on("error", (err) => log.warn({ err: err.message }, "smtp connection error"));
 
-  /** Auth checks on the bytes as received, our headers on top, parse, store: then, and only then, 250. */
+  /** Auth checks on the bytes as received, our headers on top, parse, store (group commit): then, and only then, 250. */
   async function deliver(original: Buffer, session: SMTPServerSession): Promise<string> {
     const recipients = session.envelope.rcptTo
       .map((a) => accepted.get(a))
@@ -141,7 +143,7 @@ export async function startSmtpReceiver(
     });
     const raw = Buffer.concat([Buffer.from(auth.headers + received, "utf8"), original]);
     const parsed = await parseMessage(raw);
-    await storeIncomingMessage(deps, signal, {
+    await groupCommit.store({
       id,
       raw,
       envelopeFrom: mailFrom || null,
