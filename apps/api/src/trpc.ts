@@ -97,12 +97,11 @@ const withSuccessStatus = t.middleware(async ({ meta, ctx, next }) => {
 export const publicProcedure = t.procedure.use(withSuccessStatus);
 
 /**
- * Authenticate (one resolveApiKey for every surface), then count the request against the key's plan.
+ * Authenticate (one resolveApiKey for every surface) and count the request against the key's plan.
  * Shared by every procedure and by the plain routes that serve bytes rather than JSON.
  */
 export async function authenticate(core: Core, apiKey: string | undefined, response: ResponseControl): Promise<Principal> {
-  const principal: Principal = await core.auth.resolveApiKey(apiKey);
-  const state = await core.auth.consumeRateLimit(principal);
+  const { principal, rateLimit: state } = await core.auth.authenticate(apiKey);
   const resetSeconds = Math.ceil(state.resetAt.getTime() / 1000);
   response.headers["X-RateLimit-Limit"] = String(state.limit);
   response.headers["X-RateLimit-Remaining"] = String(state.remaining);

@@ -11,9 +11,9 @@ import {
 } from "./domains/domain.service.js";
 import { ensureAdminKey } from "./keys/admin-key.js";
 import {
+  authenticateRequest,
   createApiKey,
   listApiKeys,
-  resolveApiKey,
   revokeApiKey,
   type Principal,
 } from "./keys/api-key.service.js";
@@ -53,7 +53,7 @@ import type { InboxQuery } from "./messages/message.repository.js";
 import { NewMailSignal } from "./messages/new-mail-signal.js";
 import { decideRecipient } from "./smtp/recipient-policy.js";
 import { startSmtpReceiver } from "./smtp/smtp-receiver.js";
-import { consumeRateLimit, pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
+import { pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
 
 /**
@@ -78,10 +78,9 @@ export async function createCore(deps: CoreDeps) {
       revoke: (tenantId: string, keyId: string) => revokeApiKey(deps, tenantId, keyId),
     },
     auth: {
-      resolveApiKey: (secret: string | undefined): Promise<Principal> => resolveApiKey(deps, admin.hash, secret),
+      /** Who the key is, and this request counted against its plan's limit: one round trip for a tenant key. */
+      authenticate: (secret: string | undefined) => authenticateRequest(deps, admin.hash, secret, (p) => rateLimitFor(deps, p)),
       rateLimitFor: (principal: Principal): number => rateLimitFor(deps, principal),
-      consumeRateLimit: (principal: Principal) =>
-        consumeRateLimit(deps, principal.subject, rateLimitFor(deps, principal), principal.keyId),
     },
     // domains (issue 3)
     domains: {

@@ -34,27 +34,6 @@ export interface KeyWithTenant {
   tenant: TenantRow;
 }
 
-export async function findKeyWithTenantByHash(db: Executor, secretHash: string): Promise<KeyWithTenant | undefined> {
-  const row = await db
-    .selectFrom("api_keys")
-    .innerJoin("tenants", "tenants.id", "api_keys.tenant_id")
-    .select([
-      "api_keys.id as key_id",
-      "api_keys.revoked_at as revoked_at",
-      "tenants.id as tenant_id",
-      "tenants.name as tenant_name",
-      "tenants.plan as tenant_plan",
-      "tenants.created_at as tenant_created_at",
-    ])
-    .where("api_keys.secret_hash", "=", secretHash)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    key: { id: row.key_id, revoked_at: row.revoked_at },
-    tenant: { id: row.tenant_id, name: row.tenant_name, plan: row.tenant_plan, created_at: row.tenant_created_at },
-  };
-}
-
 export async function touchApiKey(db: Executor, keyId: string): Promise<void> {
   await db.updateTable("api_keys").set({ last_used_at: sql`now()` }).where("id", "=", keyId).execute();
 }
@@ -73,4 +52,49 @@ export async function insertServerSecretHash(db: Executor, name: string, secretH
     .returning("name")
     .executeTakeFirst();
   return inserted !== undefined;
+}
+
+export interface KeyWithTenantCounted extends KeyWithTenant {
+  /** This request's number in the key's current rate-limit window (0: revoked, not counted). */
+  count: number;
+  windowStart: Date;
+}
+
+/**
+ * The key and its tenant, and this request counted against the key in the current one-minute
+ * window, in ONE statement (one round trip per API request for both). A revoked key is not
+ * counted. Run on the counters connection: the count may be lost in a crash, never the key.
+ */
+export async function findKeyAndCountRequest(db: Executor, secretHash: string): Promise<KeyWithTenantCounted | undefined> {
+  const { rows } = await sql<{
+    key_id: string;
+    revoked_at: Date | null;
+    tenant_id: string;
+    tenant_name: string;
+    tenant_plan: TenantRow["plan"];
+    tenant_created_at: Date;
+    count: number | null;
+    window_start: Date | null;
+  }>`
+    with found as (
+      select k.id as key_id, k.revoked_at, t.id as tenant_id, t.name as tenant_name, t.plan as tenant_plan,
+             t.created_at as tenant_created_at
+      from api_keys k join tenants t on t.id = k.tenant_id
+      where k.secret_hash = ${secretHash}
+    ), counted as (
+      insert into rate_limit_windows (subject, window_start, count)
+      select key_id, date_trunc('minute', now()), 1 from found where revoked_at is null
+      on conflict (subject, window_start) do update set count = rate_limit_windows.count + 1
+      returning count, window_start
+    )
+    select found.*, counted.count, counted.window_start from found left join counted on true
+  `.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    key: { id: row.key_id, revoked_at: row.revoked_at },
+    tenant: { id: row.tenant_id, name: row.tenant_name, plan: row.tenant_plan, created_at: row.tenant_created_at },
+    count: row.count ?? 0,
+    windowStart: row.window_start ?? new Date(),
+  };
 }

@@ -1,5 +1,4 @@
 import {
-  ADMIN_KEY_PREFIX,
   API_KEY_PREFIX,
   MailroomError,
   type ApiKey,
@@ -10,14 +9,17 @@ import type { CoreDeps } from "../deps.js";
 import { newId, randomSecret } from "../ids.js";
 import { toTenant } from "../tenants/tenant.service.js";
 import { findTenantById } from "../tenants/tenant.repository.js";
+import { consumeRateLimit, countedRequest, type RateLimitState } from "../rate-limit/rate-limit.service.js";
 import {
-  findKeyWithTenantByHash,
+  findKeyAndCountRequest,
   insertApiKey,
   listActiveApiKeys,
   revokeApiKeyRow,
 } from "./api-key.repository.js";
 import type { ApiKeyRow } from "./api-key.table.js";
 import { hashSecret, sameHash } from "./secret-hash.js";
+
+const invalidKey = (reason: string) => new MailroomError("INVALID_API_KEY", `Invalid or expired API key: ${reason}`);
 
 export type CreatedApiKey = ApiKey & { api_key: string };
 
@@ -79,25 +81,25 @@ export async function revokeApiKey(deps: CoreDeps, tenantId: string, keyId: stri
 }
 
 /**
- * The one place a presented secret becomes a principal, for Bearer, ?key= and tRPC alike.
- * `adminKeyHash` comes from ensureAdminKey at start-up.
+ * The one place a presented secret becomes a principal, for Bearer, ?key= and tRPC alike, with the
+ * request counted against the key's rate limit: a tenant key costs one round trip for both.
+ * `adminKeyHash` comes from ensureAdminKey at start-up; `limitFor` is the principal's plan limit.
  */
-export async function resolveApiKey(
+export async function authenticateRequest(
   deps: CoreDeps,
   adminKeyHash: string,
   secret: string | undefined,
-): Promise<Principal> {
+  limitFor: (principal: Principal) => number,
+): Promise<{ principal: Principal; rateLimit: RateLimitState }> {
   if (secret === undefined || secret === "") throw new MailroomError("MISSING_API_KEY");
-  const invalid = (reason: string) =>
-    new MailroomError("INVALID_API_KEY", `Invalid or expired API key: ${reason}`);
-  if (secret.startsWith(ADMIN_KEY_PREFIX) || !secret.startsWith(API_KEY_PREFIX)) {
-    if (sameHash(hashSecret(secret), adminKeyHash)) {
-      return { kind: "admin", keyId: null, tenant: null, subject: "admin" };
-    }
-    if (!secret.startsWith(API_KEY_PREFIX)) throw invalid("the key is not in the mr_live_… format");
+  if (!secret.startsWith(API_KEY_PREFIX)) {
+    if (!sameHash(hashSecret(secret), adminKeyHash)) throw invalidKey("the key is not in the mr_live_… format");
+    const principal: Principal = { kind: "admin", keyId: null, tenant: null, subject: "admin" };
+    return { principal, rateLimit: await consumeRateLimit(deps, principal.subject, limitFor(principal), null) };
   }
-  const found = await findKeyWithTenantByHash(deps.db, hashSecret(secret));
-  if (!found) throw invalid("no such key");
-  if (found.key.revoked_at) throw invalid("the key has been revoked");
-  return { kind: "tenant", keyId: found.key.id, tenant: toTenant(found.tenant), subject: found.key.id };
+  const found = await findKeyAndCountRequest(deps.countersDb ?? deps.db, hashSecret(secret));
+  if (!found) throw invalidKey("no such key");
+  if (found.key.revoked_at) throw invalidKey("the key has been revoked");
+  const principal: Principal = { kind: "tenant", keyId: found.key.id, tenant: toTenant(found.tenant), subject: found.key.id };
+  return { principal, rateLimit: await countedRequest(deps, found.count, found.windowStart, limitFor(principal), found.key.id) };
 }

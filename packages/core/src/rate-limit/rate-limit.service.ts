@@ -30,13 +30,24 @@ export async function consumeRateLimit(
     )
     .returning(["count", "window_start"])
     .executeTakeFirstOrThrow();
+  return countedRequest(deps, row.count, row.window_start, limit, keyId);
+}
+
+/** What a request's number in its window means; the first of a window refreshes the key's last use. */
+export async function countedRequest(
+  deps: CoreDeps,
+  count: number,
+  windowStart: Date,
+  limit: number,
+  keyId: string | null,
+): Promise<RateLimitState> {
   // Once a window is enough to keep last_used_at honest without a write per request.
-  if (row.count === 1 && keyId) await touchApiKey(deps.db, keyId);
+  if (count === 1 && keyId) await touchApiKey(deps.db, keyId);
   return {
     limit,
-    remaining: Math.max(0, limit - row.count),
-    resetAt: new Date(row.window_start.getTime() + RATE_LIMIT_WINDOW_SECONDS * 1000),
-    allowed: row.count <= limit,
+    remaining: Math.max(0, limit - count),
+    resetAt: new Date(windowStart.getTime() + RATE_LIMIT_WINDOW_SECONDS * 1000),
+    allowed: count <= limit,
   };
 }
 
