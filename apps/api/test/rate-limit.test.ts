@@ -37,6 +37,20 @@ describe("rate limits", () => {
     expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
   });
 
+  it("counts concurrent requests with one key exactly: each its own number, the limit and no more pass", async () => {
+    const tenant = await server.createTenant("pro");
+    await awaitFreshWindow();
+    // Twelve authentications in one tick share one look-up (batched per key), as a busy key's do.
+    const auth = server.app.core.auth;
+    const outcomes = await Promise.all(Array.from({ length: 12 }, () => auth.authenticate(tenant.api_key)));
+    expect(outcomes.map((o) => o.rateLimit.remaining).sort((a, b) => a - b)).toEqual([0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(outcomes.filter((o) => o.rateLimit.allowed)).toHaveLength(8);
+    // The database holds the whole count: the next request over HTTP is refused.
+    const next = await server.call("GET", "/api/v1/me", { key: tenant.api_key });
+    expect(next.status).toBe(429);
+    expect(next.body.code).toBe("RATE_LIMITED");
+  });
+
   it("limits per key, by the tenant's plan", async () => {
     const tenant = await server.createTenant("pro");
     await awaitFreshWindow();

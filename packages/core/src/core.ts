@@ -10,6 +10,7 @@ import {
   verifyDomain,
 } from "./domains/domain.service.js";
 import { ensureAdminKey } from "./keys/admin-key.js";
+import { createKeyLookup } from "./keys/key-lookup.js";
 import {
   authenticateRequest,
   createApiKey,
@@ -62,6 +63,7 @@ import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.j
  */
 export async function createCore(deps: CoreDeps) {
   const admin = await ensureAdminKey(deps);
+  const keyLookup = createKeyLookup(deps);
   const newMail = new NewMailSignal(deps);
   const sending = createSendingContext(deps, newMail);
   return {
@@ -79,7 +81,7 @@ export async function createCore(deps: CoreDeps) {
     },
     auth: {
       /** Who the key is, and this request counted against its plan's limit: one round trip for a tenant key. */
-      authenticate: (secret: string | undefined) => authenticateRequest(deps, admin.hash, secret, (p) => rateLimitFor(deps, p)),
+      authenticate: (secret: string | undefined) => authenticateRequest(deps, keyLookup, admin.hash, secret, (p) => rateLimitFor(deps, p)),
       rateLimitFor: (principal: Principal): number => rateLimitFor(deps, principal),
     },
     // domains (issue 3)

@@ -55,17 +55,17 @@ export async function insertServerSecretHash(db: Executor, name: string, secretH
 }
 
 export interface KeyWithTenantCounted extends KeyWithTenant {
-  /** This request's number in the key's current rate-limit window (0: revoked, not counted). */
+  /** The key's count in the current rate-limit window after these requests (0: revoked, not counted). */
   count: number;
   windowStart: Date;
 }
 
 /**
- * The key and its tenant, and this request counted against the key in the current one-minute
- * window, in ONE statement (one round trip per API request for both). A revoked key is not
- * counted. Run on the counters connection: the count may be lost in a crash, never the key.
+ * The key and its tenant, and `requests` requests counted against the key in the current
+ * one-minute window, in ONE statement. `count` is the window's count after them. A revoked key is
+ * not counted. Run on the counters connection: a count may be lost in a crash, never a key.
  */
-export async function findKeyAndCountRequest(db: Executor, secretHash: string): Promise<KeyWithTenantCounted | undefined> {
+export async function findKeyAndCountRequests(db: Executor, secretHash: string, requests: number): Promise<KeyWithTenantCounted | undefined> {
   const { rows } = await sql<{
     key_id: string;
     revoked_at: Date | null;
@@ -83,8 +83,8 @@ export async function findKeyAndCountRequest(db: Executor, secretHash: string): 
       where k.secret_hash = ${secretHash}
     ), counted as (
       insert into rate_limit_windows (subject, window_start, count)
-      select key_id, date_trunc('minute', now()), 1 from found where revoked_at is null
-      on conflict (subject, window_start) do update set count = rate_limit_windows.count + 1
+      select key_id, date_trunc('minute', now()), ${requests}::int from found where revoked_at is null
+      on conflict (subject, window_start) do update set count = rate_limit_windows.count + excluded.count
       returning count, window_start
     )
     select found.*, counted.count, counted.window_start from found left join counted on true

@@ -11,12 +11,12 @@ import { toTenant } from "../tenants/tenant.service.js";
 import { findTenantById } from "../tenants/tenant.repository.js";
 import { consumeRateLimit, countedRequest, type RateLimitState } from "../rate-limit/rate-limit.service.js";
 import {
-  findKeyAndCountRequest,
   insertApiKey,
   listActiveApiKeys,
   revokeApiKeyRow,
 } from "./api-key.repository.js";
 import type { ApiKeyRow } from "./api-key.table.js";
+import type { KeyLookup } from "./key-lookup.js";
 import { hashSecret, sameHash } from "./secret-hash.js";
 
 const invalidKey = (reason: string) => new MailroomError("INVALID_API_KEY", `Invalid or expired API key: ${reason}`);
@@ -87,6 +87,7 @@ export async function revokeApiKey(deps: CoreDeps, tenantId: string, keyId: stri
  */
 export async function authenticateRequest(
   deps: CoreDeps,
+  lookup: KeyLookup,
   adminKeyHash: string,
   secret: string | undefined,
   limitFor: (principal: Principal) => number,
@@ -97,7 +98,7 @@ export async function authenticateRequest(
     const principal: Principal = { kind: "admin", keyId: null, tenant: null, subject: "admin" };
     return { principal, rateLimit: await consumeRateLimit(deps, principal.subject, limitFor(principal), null) };
   }
-  const found = await findKeyAndCountRequest(deps.countersDb ?? deps.db, hashSecret(secret));
+  const found = await lookup(hashSecret(secret));
   if (!found) throw invalidKey("no such key");
   if (found.key.revoked_at) throw invalidKey("the key has been revoked");
   const principal: Principal = { kind: "tenant", keyId: found.key.id, tenant: toTenant(found.tenant), subject: found.key.id };
