@@ -31,8 +31,8 @@ export interface InboxQuery {
 }
 
 /** Newest first: ids are time-ordered, so `id < cursor` pages stably while mail keeps arriving. */
-export async function listMailboxMessages(db: Executor, mailboxId: string, query: InboxQuery): Promise<MessageRow[]> {
-  let q = db.selectFrom("messages").selectAll().where("mailbox_id", "=", mailboxId);
+export async function listMailboxMessages(db: Executor, tenantId: string, mailboxId: string, query: InboxQuery): Promise<MessageRow[]> {
+  let q = db.selectFrom("messages").selectAll().where("mailbox_id", "=", mailboxId).where("tenant_id", "=", tenantId);
   if (query.cursor !== undefined) q = q.where("id", "<", query.cursor);
   if (query.unreadOnly) q = q.where("seen", "=", false);
   if (query.since !== undefined) q = q.where("received_at", ">=", query.since);

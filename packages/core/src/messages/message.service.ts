@@ -98,8 +98,9 @@ export async function listInbox(
   mailboxId: string,
   query: InboxQuery,
 ): Promise<{ messages: MessageSummary[]; nextCursor: string | null }> {
-  await requireMailbox(deps, tenantId, mailboxId);
-  const rows = await listMailboxMessages(deps.db, mailboxId, { ...query, limit: query.limit + 1 });
+  // Rows of the tenant's own found: the mailbox is theirs. Only an empty page needs the mailbox checked.
+  const rows = await listMailboxMessages(deps.db, tenantId, mailboxId, { ...query, limit: query.limit + 1 });
+  if (rows.length === 0) await requireMailbox(deps, tenantId, mailboxId);
   const more = rows.length > query.limit;
   const messages = rows.slice(0, query.limit).map(toMessageSummary);
   return { messages, nextCursor: more ? messages[messages.length - 1]!.id : null };
