@@ -79,8 +79,11 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     const httpPort = (http.address() as AddressInfo).port;
 
     // Stopped in reverse: submission stops taking mail first, then the worker finishes what it holds.
+    // MAILROOM_DELIVERY_CONCURRENCY=0: an API/MX-only process; other processes on the database deliver.
     const worker =
-      options.delivery === false ? undefined : core.sending.createWorker({ tenantIds: options.delivery?.tenantIds }).start();
+      options.delivery === false || config.sending.concurrency === 0
+        ? undefined
+        : core.sending.createWorker({ tenantIds: options.delivery?.tenantIds }).start();
     if (worker) stops.unshift(() => worker.stop());
     const tls = config.smtp.tls
       ? { key: readFileSync(config.smtp.tls.keyPath), cert: readFileSync(config.smtp.tls.certPath) }

@@ -50,6 +50,39 @@ describe("smarthost (SMTP_RELAY_URL)", () => {
   });
 });
 
+describe("MAILROOM_DELIVERY_CONCURRENCY=0 (an API/MX-only process)", () => {
+  it("queues without delivering; a process with a worker on the same database delivers", async () => {
+    const relay = await FakeSmtp.start();
+    const tenants = new Set<string>();
+    const env = { MAILROOM_DNS_SERVERS: dns.address, SMTP_RELAY_URL: `smtp://127.0.0.1:${relay.port}` };
+    const apiOnly = await startTestServer({ ...env, MAILROOM_DELIVERY_CONCURRENCY: "0" }, { backgroundJobs: false, deliveryTenants: tenants });
+    try {
+      expect(apiOnly.app.deliveryWorker).toBeUndefined();
+      const t = await sendingTenant(apiOnly, dns, tenants);
+      const res = await apiOnly.call("POST", "/api/v1/send", {
+        key: t.key,
+        body: { from: `hi@${t.domain}`, to: "far@nowhere.example", subject: "Later", text: "x" },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe("queued");
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await statuses(apiOnly, t.id)).toEqual({ queued: 1 });
+      expect(relay.received).toHaveLength(0);
+
+      const deliverer = await startTestServer(env, { backgroundJobs: false, deliveryTenants: tenants });
+      try {
+        await eventually(async () => (await statuses(deliverer, t.id)).sent === 1);
+        expect(relay.received.map((m) => m.to[0])).toEqual(["far@nowhere.example"]);
+      } finally {
+        await deliverer.stop();
+      }
+    } finally {
+      await apiOnly.stop();
+      await relay.stop();
+    }
+  });
+});
+
 describe("giving up", () => {
   it("fails a recipient still deferred at MAILROOM_MAX_DELIVERY_HOURS", async () => {
     const mx = await FakeSmtp.start();

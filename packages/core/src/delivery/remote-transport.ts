@@ -24,7 +24,7 @@ export function createRemoteTransport(config: MailroomConfig): RemoteTransport {
     // One smarthost: keep a pool of connections to it instead of a new session per recipient.
     const pool = nodemailer.createTransport({
       pool: true,
-      maxConnections: Math.min(config.sending.concurrency, 20),
+      maxConnections: Math.max(1, Math.min(config.sending.concurrency, 20)),
       maxMessages: 1000,
       host: relay.host,
       port: relay.port,
