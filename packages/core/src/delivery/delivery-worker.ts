@@ -4,10 +4,11 @@ import { prepareBounceNotice } from "./bounce-notice.js";
 import {
   claimDueDeliveries,
   finishDelivery,
-  findOutboundForDelivery,
+  findOutboundForDeliveries,
   releaseDelivery,
   renewLeases,
 } from "./delivery.repository.js";
+import type { OutboundForDelivery } from "./delivery.repository.js";
 import type { DeliveryRow } from "./delivery.table.js";
 import type { HostedStore } from "./hosted-store.js";
 import type { RemoteTransport } from "./remote-transport.js";
@@ -103,7 +104,8 @@ export class DeliveryWorker {
     for (;;) {
       const rows = await this.claim(this.concurrency);
       if (rows.length === 0) break;
-      await Promise.all(rows.map((row) => this.deliver(row)));
+      const messages = await this.messagesFor(rows);
+      await Promise.all(rows.map((row) => this.deliver(row, messages.get(row.message_id))));
       delivered += rows.length;
     }
     return delivered;
@@ -117,7 +119,8 @@ export class DeliveryWorker {
         try {
           const rows = await this.claim(free);
           claimed = rows.length;
-          for (const row of rows) this.track(this.deliver(row));
+          const messages = await this.messagesFor(rows);
+          for (const row of rows) this.track(this.deliver(row, messages.get(row.message_id)));
         } catch (err) {
           this.log.warn({ err }, "claiming deliveries failed");
         }
@@ -135,6 +138,14 @@ export class DeliveryWorker {
       leaseSeconds: this.leaseSeconds,
       leaseToken: randomUUID(),
       tenantIds,
+    });
+  }
+
+  /** The claimed rows' messages in one query; a failure leaves every row to its lease (retried). */
+  private messagesFor(rows: DeliveryRow[]): Promise<Map<string, OutboundForDelivery>> {
+    return findOutboundForDeliveries(this.deps.db, rows.map((r) => r.message_id)).catch((err: unknown) => {
+      this.log.warn({ err }, "reading claimed messages failed");
+      return new Map<string, OutboundForDelivery>();
     });
   }
 
@@ -157,11 +168,11 @@ export class DeliveryWorker {
   }
 
   /** One attempt for one recipient, and its result recorded under the claim's lease. */
-  private async deliver(row: DeliveryRow): Promise<void> {
+  private async deliver(row: DeliveryRow, message: OutboundForDelivery | undefined): Promise<void> {
     const token = row.lease_token!;
     if (this.running) this.heldTokens.set(token, (this.heldTokens.get(token) ?? 0) + 1);
     try {
-      await this.attempt(row, token);
+      await this.attempt(row, token, message);
     } finally {
       const left = (this.heldTokens.get(token) ?? 1) - 1;
       if (left > 0) this.heldTokens.set(token, left);
@@ -169,10 +180,9 @@ export class DeliveryWorker {
     }
   }
 
-  private async attempt(row: DeliveryRow, token: string): Promise<void> {
+  private async attempt(row: DeliveryRow, token: string, message: OutboundForDelivery | undefined): Promise<void> {
     const log = this.log.child({ deliveryId: row.id, messageId: row.message_id, attempt: row.attempts });
     try {
-      const message = await findOutboundForDelivery(this.deps.db, row.message_id);
       if (!message) {
         // The message (its tenant) was deleted meanwhile: nothing left to deliver.
         await releaseDelivery(this.deps.db, row.id, token);
@@ -197,10 +207,15 @@ export class DeliveryWorker {
             })
           : undefined;
 
-      const after = await this.deps.db.transaction().execute(async (trx) => {
-        if (!(await finishDelivery(trx, row.id, token, patch))) return undefined;
-        return notice ? (await notice.store(trx)).afterCommit : () => undefined;
-      });
+      // One statement when there is no notice to store with the result (the usual case).
+      const after = notice
+        ? await this.deps.db.transaction().execute(async (trx) => {
+            if (!(await finishDelivery(trx, row.id, token, patch))) return undefined;
+            return (await notice.store(trx)).afterCommit;
+          })
+        : (await finishDelivery(this.deps.db, row.id, token, patch))
+          ? () => undefined
+          : undefined;
       if (!after) {
         log.warn("lease ran out before the attempt was recorded; another worker has the row");
         return;

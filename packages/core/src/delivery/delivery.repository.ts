@@ -46,16 +46,20 @@ export async function listMessageDeliveries(db: Executor, messageId: string): Pr
   return db.selectFrom("deliveries").selectAll().where("message_id", "=", messageId).orderBy("id").execute();
 }
 
-/** What a worker needs to send one recipient's copy. */
-export async function findOutboundForDelivery(
-  db: Executor,
-  messageId: string,
-): Promise<Pick<OutboundMessageRow, "raw" | "from_address" | "sender_mailbox_id" | "tenant_id" | "subject" | "message_id_header" | "created_at"> | undefined> {
-  return db
+export type OutboundForDelivery = Pick<
+  OutboundMessageRow,
+  "id" | "raw" | "from_address" | "sender_mailbox_id" | "tenant_id" | "subject" | "message_id_header" | "created_at"
+>;
+
+/** What a worker needs to send its claimed recipients' copies: each message once, by id. */
+export async function findOutboundForDeliveries(db: Executor, messageIds: readonly string[]): Promise<Map<string, OutboundForDelivery>> {
+  if (messageIds.length === 0) return new Map();
+  const rows = await db
     .selectFrom("outbound_messages")
-    .select(["raw", "from_address", "sender_mailbox_id", "tenant_id", "subject", "message_id_header", "created_at"])
-    .where("id", "=", messageId)
-    .executeTakeFirst();
+    .select(["id", "raw", "from_address", "sender_mailbox_id", "tenant_id", "subject", "message_id_header", "created_at"])
+    .where("id", "in", [...new Set(messageIds)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /**
