@@ -169,6 +169,18 @@ export async function findDeliverableMailboxRow(db: Executor, address: string): 
     .executeTakeFirst();
 }
 
+/** The deliverable mailboxes among `addresses` (lower-case), in one query. */
+export async function findDeliverableMailboxRows(db: Executor, addresses: readonly string[]): Promise<MailboxRow[]> {
+  if (addresses.length === 0) return [];
+  return db
+    .selectFrom("mailboxes")
+    .selectAll()
+    .where("address", "in", [...addresses])
+    .where("status", "=", "active")
+    .where(unexpired)
+    .execute();
+}
+
 /** How many mailboxes live on one of a tenant's own domains. */
 export async function countMailboxesOnDomain(db: Executor, domainId: string): Promise<number> {
   const row = await db

@@ -30,21 +30,24 @@ export async function authorizeSender(
   address: string,
 ): Promise<SenderIdentity> {
   const domainName = address.slice(address.lastIndexOf("@") + 1);
-  const mailbox = await deps.db
-    .selectFrom("mailboxes")
-    .select(["id", "domain_id"])
-    .where("address", "=", address)
-    .where("tenant_id", "=", tenantId)
-    .where("status", "=", "active")
-    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", sql<Date>`now()`)]))
-    .executeTakeFirst();
-  const domain = await deps.db
-    .selectFrom("domains")
-    .select(["id", "status", "dkim_selector", "dkim_private_key"])
-    .where("tenant_id", "=", tenantId)
-    .where("name", "=", domainName)
-    .executeTakeFirst();
-
+  // One round trip: the live mailbox, if any, and the tenant's domain of that name, if any.
+  const row = await deps.db
+    .selectFrom(sql<{ one: number }>`(select 1)`.as("one"))
+    .leftJoin("mailboxes as m", (join) =>
+      join
+        .on("m.address", "=", address)
+        .on("m.tenant_id", "=", tenantId)
+        .on("m.status", "=", "active")
+        .on((w) => w.or([w("m.expires_at", "is", null), w("m.expires_at", ">", sql<Date>`now()`)])),
+    )
+    .leftJoin("domains as d", (join) => join.on("d.tenant_id", "=", tenantId).on("d.name", "=", domainName))
+    .select(["m.id as mailbox_id", "d.status as domain_status", "d.dkim_selector", "d.dkim_private_key"])
+    .executeTakeFirstOrThrow();
+  const mailbox = row.mailbox_id ? { id: row.mailbox_id } : undefined;
+  const domain =
+    row.domain_status && row.dkim_selector && row.dkim_private_key
+      ? { status: row.domain_status, dkim_selector: row.dkim_selector, dkim_private_key: row.dkim_private_key }
+      : undefined;
   if (!mailbox && domain?.status !== "active") throw senderNotAllowed(address);
 
   const isSystem = deps.config.systemDomains.some((d) => d.domain === domainName);
