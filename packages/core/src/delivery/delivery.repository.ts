@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type Compilable } from "kysely";
 import type { Executor } from "../db/database.js";
 import type {
   DeliveryRow,
@@ -8,12 +8,9 @@ import type {
   OutboundMessageRow,
 } from "./delivery.table.js";
 
-export async function insertOutboundMessage(db: Executor, row: NewOutboundMessageRow): Promise<void> {
-  await db.insertInto("outbound_messages").values(row).execute();
-}
-
-export async function insertDeliveries(db: Executor, rows: NewDeliveryRow[]): Promise<void> {
-  if (rows.length > 0) await db.insertInto("deliveries").values(rows).execute();
+/** The inserts that record a send (its message and one row per recipient), to run in one statement. */
+export function outboundInserts(db: Executor, message: NewOutboundMessageRow, deliveries: NewDeliveryRow[]): Compilable[] {
+  return [db.insertInto("outbound_messages").values(message), ...(deliveries.length > 0 ? [db.insertInto("deliveries").values(deliveries)] : [])];
 }
 
 export async function findTenantOutboundMessage(

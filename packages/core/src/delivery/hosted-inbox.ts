@@ -53,6 +53,8 @@ export function createHostedStore(deps: CoreDeps, signal: NewMailSignal | undefi
         auth,
       };
       return {
+        incoming: message,
+        announce: (stored) => announceStored(deps, signal, message, stored),
         async store(trx) {
           const [stored] = await storeMessagesIn(trx, [message]);
           return { messageIds: stored!.copies.map((c) => c.id), afterCommit: () => announceStored(deps, signal, message, stored!) };

@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Database } from "../db/database.js";
+import type { IncomingMessage, StoredCopies } from "../messages/message-store.js";
 
 /** A recipient mailbox on this server. */
 export interface HostedRecipient {
@@ -28,4 +29,8 @@ export interface HostedStore {
 
 export interface PreparedHostedMail {
   store(trx: Transaction<Database>): Promise<{ messageIds: string[]; afterCommit: () => void }>;
+  /** What store() writes, for a caller that writes it in a statement of its own (messageRows). */
+  incoming: IncomingMessage;
+  /** After that statement committed: wake waiters, log. */
+  announce(stored: StoredCopies): void;
 }

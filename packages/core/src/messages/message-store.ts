@@ -44,6 +44,13 @@ export interface StoredCopies {
  * commits it with the send) it is all or nothing. Call announceStored for each once it committed.
  */
 export async function storeMessagesIn(executor: Executor, messages: IncomingMessage[]): Promise<StoredCopies[]> {
+  const rows = messageRows(messages);
+  await insertMessagesAndNotify(executor, rows.contents, rows.copies);
+  return rows.stored;
+}
+
+/** The rows that store `messages` (for insertMessagesAndNotify), and what each stored. */
+export function messageRows(messages: IncomingMessage[]): { contents: NewMessageContentRow[]; copies: NewMessageRow[]; stored: StoredCopies[] } {
   const contents: NewMessageContentRow[] = [];
   const copies: NewMessageRow[] = [];
   const stored = messages.map((message) => {
@@ -56,8 +63,7 @@ export async function storeMessagesIn(executor: Executor, messages: IncomingMess
       attachments: rows.attachments,
     };
   });
-  await insertMessagesAndNotify(executor, contents, copies);
-  return stored;
+  return { contents, copies, stored };
 }
 
 function rowsFor(message: IncomingMessage): { content: NewMessageContentRow; copies: NewMessageRow[]; attachments: number } {

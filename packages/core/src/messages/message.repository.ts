@@ -1,25 +1,29 @@
-import { sql } from "kysely";
+import { sql, type Compilable } from "kysely";
 import type { Executor } from "../db/database.js";
 import { NEW_MAIL_CHANNEL } from "./new-mail-signal.js";
 import type { MessageRow, NewMessageContentRow, NewMessageRow } from "./message.table.js";
 
 /**
  * Contents, their copies and a NOTIFY per copy in ONE statement (data-modifying CTEs): one round
- * trip and all or nothing, whether on its own or inside a caller's transaction. Listeners hear of
- * a copy only once the statement's transaction has committed.
+ * trip and all or nothing, whether on its own or inside a caller's transaction. `alongside` are
+ * other inserts that belong with them (a send's own rows), run as CTEs of the same statement.
+ * Listeners hear of a copy only once the statement's transaction has committed.
  */
 export async function insertMessagesAndNotify(
   executor: Executor,
   contents: NewMessageContentRow[],
   copies: NewMessageRow[],
+  alongside: Compilable[] = [],
 ): Promise<void> {
+  const inserts: Compilable[] = [
+    ...alongside,
+    ...(contents.length > 0 ? [executor.insertInto("message_contents").values(contents)] : []),
+    ...(copies.length > 0 ? [executor.insertInto("messages").values(copies)] : []),
+  ];
+  if (inserts.length === 0) return;
   const payloads = copies.map((c) => `${c.mailbox_id}:${c.id}`);
-  await executor
-    .with("stored_contents", (db) => db.insertInto("message_contents").values(contents))
-    .with("stored_copies", (db) => db.insertInto("messages").values(copies))
-    .selectFrom(sql<string>`unnest(${payloads}::text[])`.as("payload"))
-    .select(sql<string>`pg_notify(${NEW_MAIL_CHANNEL}, payload)`.as("notified"))
-    .execute();
+  const ctes = sql.join(inserts.map((insert, i) => sql`${sql.ref(`insert_${i}`)} as (${insert})`));
+  await sql`with ${ctes} select pg_notify(${NEW_MAIL_CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(executor);
 }
 
 export interface InboxQuery {

@@ -2,11 +2,14 @@ import type { Transaction } from "kysely";
 import type { Database } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { prepareBounceNotice } from "../delivery/bounce-notice.js";
-import { insertDeliveries, insertOutboundMessage } from "../delivery/delivery.repository.js";
-import type { NewDeliveryRow, OutboundSource } from "../delivery/delivery.table.js";
+import type { Executor } from "../db/database.js";
+import { outboundInserts } from "../delivery/delivery.repository.js";
+import type { NewDeliveryRow, NewOutboundMessageRow, OutboundSource } from "../delivery/delivery.table.js";
 import type { HostedStore, PreparedHostedMail } from "../delivery/hosted-store.js";
 import { newId } from "../ids.js";
-import { routeRecipient, type Route } from "./recipient-routing.js";
+import { messageRows } from "../messages/message-store.js";
+import { insertMessagesAndNotify } from "../messages/message.repository.js";
+import { routeRecipients, type Route } from "./recipient-routing.js";
 
 /** A message ready to go: composed, signed, checked. */
 export interface OutboundDraft {
@@ -32,7 +35,7 @@ export interface Enqueued {
 }
 
 /**
- * Record a message and its recipients in one transaction. Hosted recipients are stored into their
+ * Record a message and its recipients in one statement. Hosted recipients are stored into their
  * inboxes in that same transaction (status `sent`), unknown local ones bounce at once, remote ones
  * are queued for the worker. `withinTransaction` runs last inside it (the idempotency record).
  */
@@ -42,8 +45,7 @@ export async function enqueueOutbound(
   draft: OutboundDraft,
   withinTransaction?: (trx: Transaction<Database>, result: Enqueued) => Promise<void>,
 ): Promise<Enqueued> {
-  const routes: Route[] = [];
-  for (const address of draft.recipients) routes.push(await routeRecipient(deps, address));
+  const routes: Route[] = await routeRecipients(deps, draft.recipients);
 
   // Parsing and any look-ups happen before the transaction; only writes happen inside it.
   const hostedRecipients = routes.flatMap((r) => (r.kind === "hosted" ? [r.recipient] : []));
@@ -86,29 +88,35 @@ export async function enqueueOutbound(
   const remote = routes.filter((r) => r.kind === "remote").length;
   const result: Enqueued = { messageId, status: rows.every((r) => r.status === "sent") ? "sent" : "queued", remote };
 
-  const afterCommit = await deps.db.transaction().execute(async (trx) => {
-    await insertOutboundMessage(trx, {
-      id: messageId,
-      tenant_id: draft.tenantId,
-      from_address: draft.fromAddress,
-      sender_mailbox_id: draft.senderMailboxId,
-      to_addresses: JSON.stringify(draft.to),
-      cc_addresses: JSON.stringify(draft.cc),
-      subject: draft.subject,
-      message_id_header: draft.messageIdHeader,
-      raw: draft.raw,
-      size: draft.raw.length,
-      tags: JSON.stringify(draft.tags),
-      source: draft.source,
+  // Everything the send writes, in ONE statement: the message, its recipients' rows and the
+  // hosted copies (with their NOTIFYs). Only an Idempotency-Key needs a transaction around it.
+  const hostedMail = [...(hostedCopy ? [hostedCopy] : []), ...notices];
+  const copies = messageRows(hostedMail.map((h) => h.incoming));
+  const outboundRow: NewOutboundMessageRow = {
+    id: messageId,
+    tenant_id: draft.tenantId,
+    from_address: draft.fromAddress,
+    sender_mailbox_id: draft.senderMailboxId,
+    to_addresses: JSON.stringify(draft.to),
+    cc_addresses: JSON.stringify(draft.cc),
+    subject: draft.subject,
+    message_id_header: draft.messageIdHeader,
+    raw: draft.raw,
+    size: draft.raw.length,
+    tags: JSON.stringify(draft.tags),
+    source: draft.source,
+  };
+  const write = (executor: Executor) =>
+    insertMessagesAndNotify(executor, copies.contents, copies.copies, outboundInserts(executor, outboundRow, rows));
+  if (withinTransaction) {
+    await deps.db.transaction().execute(async (trx) => {
+      await write(trx);
+      await withinTransaction(trx, result);
     });
-    await insertDeliveries(trx, rows);
-    const after: (() => void)[] = [];
-    if (hostedCopy) after.push((await hostedCopy.store(trx)).afterCommit);
-    for (const notice of notices) after.push((await notice.store(trx)).afterCommit);
-    await withinTransaction?.(trx, result);
-    return after;
-  });
-  for (const run of afterCommit) run();
+  } else {
+    await write(deps.db);
+  }
+  hostedMail.forEach((h, i) => h.announce(copies.stored[i]!));
 
   deps.logger.info(
     {
