@@ -1,5 +1,7 @@
+import DataLoader from "dataloader";
 import type { CoreDeps } from "../deps.js";
-import { findDeliverableMailbox, type Mailbox } from "../mailboxes/mailbox.service.js";
+import { findDeliverableMailboxRows } from "../mailboxes/mailbox.repository.js";
+import { findDeliverableMailbox, toMailbox, type Mailbox } from "../mailboxes/mailbox.service.js";
 import { normaliseAddress } from "../mailboxes/mailbox-address.js";
 
 export type RecipientDecision =
@@ -14,7 +16,11 @@ export type RecipientDecision =
  * domain; an address on it is accepted only for an active, unexpired mailbox whose own domain is
  * still in service (a system domain still configured, or its custom domain still active).
  */
-export async function decideRecipient(deps: CoreDeps, rawAddress: string): Promise<RecipientDecision> {
+export async function decideRecipient(
+  deps: CoreDeps,
+  rawAddress: string,
+  findMailbox: (address: string) => Promise<Mailbox | null> = (address) => findDeliverableMailbox(deps, address),
+): Promise<RecipientDecision> {
   const address = normaliseAddress(rawAddress);
   const at = address.lastIndexOf("@");
   const domain = at < 0 ? "" : address.slice(at + 1);
@@ -22,7 +28,7 @@ export async function decideRecipient(deps: CoreDeps, rawAddress: string): Promi
 
   if (!domain || !(isSystem(domain) || (await isActiveCustomDomain(deps, domain)))) return { kind: "foreign", address };
 
-  const mailbox = await findDeliverableMailbox(deps, address);
+  const mailbox = await findMailbox(address);
   if (!mailbox) return { kind: "unknown", address };
   const inService = mailbox.domainId === null ? isSystem(mailbox.domain) : await isActiveDomainId(deps, mailbox.domainId);
   return inService ? { kind: "accept", mailbox, address } : { kind: "unknown", address };
@@ -47,4 +53,21 @@ async function isActiveDomainId(deps: CoreDeps, id: string): Promise<boolean> {
     .where("status", "=", "active")
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * The MX's mailbox look-up: the RCPTs of all sessions that arrive in one turn of the event loop
+ * are answered by one query (DataLoader, no cache: each RCPT sees the database as it is now).
+ */
+export function batchedMailboxLookup(deps: CoreDeps): (address: string) => Promise<Mailbox | null> {
+  const loader = new DataLoader<string, Mailbox | null>(
+    async (addresses) => {
+      const found = new Map((await findDeliverableMailboxRows(deps.db, addresses)).map((row) => [row.address, toMailbox(row)]));
+      return addresses.map((a) => found.get(a) ?? null);
+    },
+    // setImmediate, not the default next tick: RCPTs from many sockets arrive in one poll phase,
+    // each in its own callback, and next-tick would send each alone.
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
+  return (address) => loader.load(address);
 }

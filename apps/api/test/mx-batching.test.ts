@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGroupCommit } from "../../../packages/core/src/messages/group-commit.js";
 import { parseMessage } from "../../../packages/core/src/messages/message-parser.js";
 import type { IncomingMessage } from "../../../packages/core/src/messages/message-store.js";
-import { composeMessage, newInbox, startReceivingServer, type TestInbox } from "./support/receiving.js";
+import { batchedMailboxLookup, decideRecipient } from "../../../packages/core/src/smtp/recipient-policy.js";
+import { addInbox, composeMessage, newInbox, startReceivingServer, type TestInbox } from "./support/receiving.js";
 import { getTestDatabase } from "./support/test-database.js";
 import { testEnv, type TestServer } from "./support/test-server.js";
 
@@ -23,7 +24,7 @@ async function incoming(inbox: TestInbox, mailboxId: string, subject: string): P
   };
 }
 
-describe("group commit (the MX's store)", () => {
+describe("the MX's batching: group commit and RCPT look-ups", () => {
   let server: TestServer;
   let inbox: TestInbox;
   const logged: Record<string, unknown>[] = [];
@@ -54,6 +55,27 @@ describe("group commit (the MX's store)", () => {
     expect(await storedIds(messages.map((m) => m.id))).toEqual(messages.map((m) => m.id).sort());
     const inboxRes = await server.call("GET", `/api/v1/inbox/${inbox.accountId}?limit=50`, { key: inbox.key });
     expect(inboxRes.body.messages.map((m: { subject: string }) => m.subject).sort()).toEqual(["batch 1", "batch 2", "batch 3", "batch 4", "batch 5"]);
+  });
+
+  it("RCPTs arriving together are decided by one batched look-up, each with its own answer", async () => {
+    const other = await addInbox(server, inbox);
+    const database = await getTestDatabase();
+    const deps = { db: database.db, config: parseConfig(testEnv({ MAILROOM_SYSTEM_DOMAINS: "ig.do,kfc.sh:premium" })), logger: createLogger("silent") };
+    let queries = 0;
+    const counting = database.db.withPlugin({
+      transformQuery: (args) => {
+        queries++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const find = batchedMailboxLookup({ ...deps, db: counting });
+    const addresses = [inbox.address, `nobody-${Date.now()}@ig.do`, other.address.toUpperCase(), "someone@elsewhere.example"];
+    const decisions = await Promise.all(addresses.map((a) => decideRecipient(deps, a, find)));
+    expect(decisions.map((d) => d.kind)).toEqual(["accept", "unknown", "accept", "foreign"]);
+    expect(decisions[0]).toMatchObject({ mailbox: { id: inbox.accountId } });
+    expect(decisions[2]).toMatchObject({ mailbox: { id: other.accountId }, address: other.address });
+    expect(queries).toBe(1);
   });
 
   it("a message that cannot be stored fails alone: its batch neighbours are still stored", async () => {
