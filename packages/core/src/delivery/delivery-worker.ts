@@ -3,12 +3,13 @@ import type { CoreDeps } from "../deps.js";
 import { prepareBounceNotice } from "./bounce-notice.js";
 import {
   claimDueDeliveries,
+  finishDeliveries,
   finishDelivery,
   findOutboundForDeliveries,
   releaseDelivery,
   renewLeases,
 } from "./delivery.repository.js";
-import type { OutboundForDelivery } from "./delivery.repository.js";
+import type { DeliveryResult, OutboundForDelivery } from "./delivery.repository.js";
 import type { DeliveryRow } from "./delivery.table.js";
 import type { HostedStore } from "./hosted-store.js";
 import type { RemoteTransport } from "./remote-transport.js";
@@ -46,6 +47,9 @@ export class DeliveryWorker {
   private readonly pollMs: number;
   private readonly leaseSeconds: number;
   private readonly log;
+  /** Results waiting to be recorded together (one statement per turn of the event loop). */
+  private readonly results: { result: DeliveryResult; resolve: (recorded: boolean) => void; reject: (err: unknown) => void }[] = [];
+  private resultsScheduled = false;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -149,6 +153,23 @@ export class DeliveryWorker {
     });
   }
 
+  /** Resolves true when the row was still ours and now holds the result. */
+  private record(result: DeliveryResult): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.results.push({ result, resolve, reject });
+      if (this.resultsScheduled) return;
+      this.resultsScheduled = true;
+      setImmediate(() => {
+        this.resultsScheduled = false;
+        const batch = this.results.splice(0);
+        finishDeliveries(this.deps.db, batch.map((b) => b.result)).then(
+          (recorded) => batch.forEach((b) => b.resolve(recorded.has(b.result.id))),
+          (err: unknown) => batch.forEach((b) => b.reject(err)),
+        );
+      });
+    });
+  }
+
   private idle(): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, this.pollMs);
@@ -207,13 +228,13 @@ export class DeliveryWorker {
             })
           : undefined;
 
-      // One statement when there is no notice to store with the result (the usual case).
+      // Without a notice to store with it (the usual case), the result joins this turn's batch.
       const after = notice
         ? await this.deps.db.transaction().execute(async (trx) => {
             if (!(await finishDelivery(trx, row.id, token, patch))) return undefined;
             return (await notice.store(trx)).afterCommit;
           })
-        : (await finishDelivery(this.deps.db, row.id, token, patch))
+        : (await this.record({ id: row.id, leaseToken: token, patch }))
           ? () => undefined
           : undefined;
       if (!after) {

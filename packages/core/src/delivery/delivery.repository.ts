@@ -71,7 +71,27 @@ export async function claimDueDeliveries(
 ): Promise<DeliveryRow[]> {
   const { limit, leaseSeconds, leaseToken, tenantIds } = options;
   if (tenantIds !== undefined && tenantIds.length === 0) return [];
+  // Two index-ordered scans (rows whose lease ran out, then due rows), each stopping at `limit`:
+  // one scan with an OR would read and sort every due row of a deep queue on every claim.
   return db
+    .with("expired", (qb) => {
+      let q = qb
+        .selectFrom("deliveries")
+        .select("id")
+        .where("status", "=", "sending")
+        .where("locked_until", "<=", sql<Date>`now()`);
+      if (tenantIds !== undefined) q = q.where("tenant_id", "in", [...tenantIds]);
+      return q.orderBy("locked_until").limit(limit).forUpdate().skipLocked();
+    })
+    .with("due", (qb) => {
+      let q = qb
+        .selectFrom("deliveries")
+        .select("id")
+        .where("status", "in", ["queued", "deferred"])
+        .where("next_attempt_at", "<=", sql<Date>`now()`);
+      if (tenantIds !== undefined) q = q.where("tenant_id", "in", [...tenantIds]);
+      return q.orderBy("next_attempt_at").limit(limit).forUpdate().skipLocked();
+    })
     .updateTable("deliveries")
     .set({
       status: "sending",
@@ -80,24 +100,16 @@ export async function claimDueDeliveries(
       lease_token: leaseToken,
       updated_at: sql<Date>`now()`,
     })
-    .where("id", "in", (eb) => {
-      let due = eb
-        .selectFrom("deliveries")
-        .select("id")
-        .where((w) =>
-          w.or([
-            w.and([w("status", "in", ["queued", "deferred"]), w("next_attempt_at", "<=", sql<Date>`now()`)]),
-            w.and([w("status", "=", "sending"), w("locked_until", "<=", sql<Date>`now()`)]),
-          ]),
-        );
-      if (tenantIds !== undefined) due = due.where("tenant_id", "in", [...tenantIds]);
-      return due.orderBy("next_attempt_at").limit(limit).forUpdate().skipLocked();
-    })
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom((inner) => inner.selectFrom("expired").select("id").unionAll(inner.selectFrom("due").select("id")).as("claimable"))
+        .select("claimable.id")
+        .limit(limit),
+    )
     .returningAll()
     .execute();
 }
 
-/** Record an attempt's result, only while this claim still holds the row. */
 export async function finishDelivery(
   db: Executor,
   id: string,
@@ -111,6 +123,35 @@ export async function finishDelivery(
     .where("lease_token", "=", leaseToken)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+export interface DeliveryResult {
+  id: string;
+  leaseToken: string;
+  patch: Pick<DeliveryTable, "status" | "next_attempt_at" | "last_response">;
+}
+
+/**
+ * finishDelivery for several rows in one statement; the ids whose lease was still theirs (the
+ * others were taken by another claim meanwhile and are left alone).
+ */
+export async function finishDeliveries(db: Executor, results: readonly DeliveryResult[]): Promise<Set<string>> {
+  if (results.length === 0) return new Set();
+  const values = sql.join(
+    results.map(
+      (r) =>
+        sql`(${r.id}, ${r.leaseToken}, ${r.patch.status}, ${r.patch.next_attempt_at}::timestamptz, ${r.patch.last_response})`,
+    ),
+  );
+  const { rows } = await sql<{ id: string }>`
+    update deliveries as d
+    set status = v.status, next_attempt_at = v.next_attempt_at, last_response = v.last_response,
+        locked_until = null, lease_token = null, updated_at = now()
+    from (values ${values}) as v(id, lease_token, status, next_attempt_at, last_response)
+    where d.id = v.id and d.lease_token = v.lease_token
+    returning d.id
+  `.execute(db);
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Give a claimed row back untouched (a worker stopping before it started the attempt). */
