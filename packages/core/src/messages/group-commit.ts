@@ -31,7 +31,8 @@ export interface GroupCommit {
  */
 export function createGroupCommit(deps: CoreDeps, signal: NewMailSignal | undefined, options: GroupCommitOptions = {}): GroupCommit {
   const maxMessages = options.maxMessages ?? 100;
-  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  // Bounded so a batch of big messages cannot spike memory (the statement holds copies of them).
+  const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
   const maxInFlight = options.maxInFlight ?? 2;
   const waiting: Waiting[] = [];
   let inFlight = 0;
