@@ -3,6 +3,7 @@
 // database's commits per unit of work. What limits a missed target shows up here.
 //   BENCH_PROFILE_COUNT=5000   messages for the inbound and outbound loads (HTTP loads run 10 s)
 //   BENCH_PROFILE_CPU=0        no --cpu-prof: the figure without the profiler's overhead
+//   BENCH_PROFILE_POOL=50      DATABASE_POOL_SIZE for the profiled server
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +59,7 @@ function summarize(profile: CpuProfile): string {
       .slice(0, n)
       .map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`)
       .join("\n");
+  // The profile covers the whole process life: "(idle)" includes start-up and any seeding before the load.
   return `self time by package:\n${top(pkg, 15)}\n\nself time by function:\n${top(fn, 30)}`;
 }
 
@@ -81,7 +83,7 @@ try {
     store: { kind: "postgres", url: db.url },
     dns: dns.address,
     greetPauseMs: 0,
-    nodeArgs: profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    nodeArgs: [...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_PROFILE_NODE_ARGS?.split(" ").filter(Boolean) ?? [])],
     env: process.env.BENCH_PROFILE_POOL ? { DATABASE_POOL_SIZE: process.env.BENCH_PROFILE_POOL } : undefined,
   });
   let work = 0;
@@ -105,7 +107,7 @@ try {
       }
       before = await commits();
       if (load.startsWith("inbound")) {
-        const r = await smtpSource({ port: server.ports.smtp, sessions: 50, messages: count, keepConnections: load === "inbound-kept", from: SENDER, to: tenant.address });
+        const r = await smtpSource({ port: server.ports.smtp, sessions: Number(process.env.BENCH_PROFILE_SESSIONS ?? 50), messages: count, keepConnections: load === "inbound-kept", from: SENDER, to: tenant.address });
         log(`${load}: ${r.ok ? `${r.perSecond.toFixed(0)} msgs/s` : `failed: ${r.error}`}`);
         work = count;
       } else {
@@ -124,7 +126,9 @@ try {
     }
   } finally {
     const after = await commits().catch(() => before);
+    const peakMb = server.proc.peakRssMb();
     await server.stop();
+    log(`peak RSS (VmHWM) of the server: ${peakMb} MB`);
     if (work > 0) log(`database commits per ${load.includes("bound") ? "message" : "request"}: ${((after - before) / work).toFixed(2)}`);
   }
   const file = profiling ? readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile")) : "";
