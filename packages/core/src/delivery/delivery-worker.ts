@@ -8,8 +8,9 @@ import {
   findOutboundForDeliveries,
   releaseDelivery,
   renewLeases,
+  type DeliveryResult,
+  type OutboundForDelivery,
 } from "./delivery.repository.js";
-import type { DeliveryResult, OutboundForDelivery } from "./delivery.repository.js";
 import type { DeliveryRow } from "./delivery.table.js";
 import type { HostedStore } from "./hosted-store.js";
 import type { RemoteTransport } from "./remote-transport.js";
@@ -145,7 +146,7 @@ export class DeliveryWorker {
     });
   }
 
-  /** The claimed rows' messages in one query; a failure leaves every row to its lease (retried). */
+  /** The claimed rows' messages in one query; when it fails, each row is handed back and claimed again. */
   private messagesFor(rows: DeliveryRow[]): Promise<Map<string, OutboundForDelivery>> {
     return findOutboundForDeliveries(this.deps.db, rows.map((r) => r.message_id)).catch((err: unknown) => {
       this.log.warn({ err }, "reading claimed messages failed");

@@ -143,12 +143,19 @@ export async function finishDeliveries(db: Executor, results: readonly DeliveryR
         sql`(${r.id}, ${r.leaseToken}, ${r.patch.status}, ${r.patch.next_attempt_at}::timestamptz, ${r.patch.last_response})`,
     ),
   );
+  // Rows are locked in id order, as renewLeases locks them: two multi-row updates of one worker's
+  // rows can then never wait on each other in a cycle (a deadlock would cost a batch its results).
   const { rows } = await sql<{ id: string }>`
+    with v (id, lease_token, status, next_attempt_at, last_response) as (values ${values}),
+    locked as (
+      select d.id from deliveries d join v on v.id = d.id and v.lease_token = d.lease_token
+      order by d.id for update of d
+    )
     update deliveries as d
     set status = v.status, next_attempt_at = v.next_attempt_at, last_response = v.last_response,
         locked_until = null, lease_token = null, updated_at = now()
-    from (values ${values}) as v(id, lease_token, status, next_attempt_at, last_response)
-    where d.id = v.id and d.lease_token = v.lease_token
+    from v
+    where d.id = v.id and d.id in (select id from locked)
     returning d.id
   `.execute(db);
   return new Set(rows.map((r) => r.id));
@@ -180,8 +187,16 @@ export async function renewLeases(db: Executor, leaseTokens: readonly string[], 
   const result = await db
     .updateTable("deliveries")
     .set({ locked_until: sql<Date>`now() + make_interval(secs => ${leaseSeconds})` })
-    .where("lease_token", "in", [...leaseTokens])
-    .where("status", "=", "sending")
+    // Locked in id order, as finishDeliveries locks them (no deadlock between the two).
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("deliveries")
+        .select("id")
+        .where("lease_token", "in", [...leaseTokens])
+        .where("status", "=", "sending")
+        .orderBy("id")
+        .forUpdate(),
+    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
