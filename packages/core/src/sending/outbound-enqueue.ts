@@ -1,8 +1,7 @@
 import type { Transaction } from "kysely";
-import type { Database } from "../db/database.js";
+import type { Database, Executor } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { prepareBounceNotice } from "../delivery/bounce-notice.js";
-import type { Executor } from "../db/database.js";
 import { outboundInserts } from "../delivery/delivery.repository.js";
 import type { NewDeliveryRow, NewOutboundMessageRow, OutboundSource } from "../delivery/delivery.table.js";
 import type { HostedStore, PreparedHostedMail } from "../delivery/hosted-store.js";
@@ -36,8 +35,9 @@ export interface Enqueued {
 
 /**
  * Record a message and its recipients in one statement. Hosted recipients are stored into their
- * inboxes in that same transaction (status `sent`), unknown local ones bounce at once, remote ones
- * are queued for the worker. `withinTransaction` runs last inside it (the idempotency record).
+ * inboxes by that same statement (status `sent`), unknown local ones bounce at once, remote ones
+ * are queued for the worker. With `withinTransaction` (the idempotency record) the statement runs
+ * in a transaction and it runs last inside it.
  */
 export async function enqueueOutbound(
   deps: CoreDeps,
@@ -47,7 +47,7 @@ export async function enqueueOutbound(
 ): Promise<Enqueued> {
   const routes: Route[] = await routeRecipients(deps, draft.recipients);
 
-  // Parsing and any look-ups happen before the transaction; only writes happen inside it.
+  // Parsing and any look-ups happen first; the write is one statement at the end.
   const hostedRecipients = routes.flatMap((r) => (r.kind === "hosted" ? [r.recipient] : []));
   const hostedCopy: PreparedHostedMail | undefined =
     hostedRecipients.length > 0
