@@ -159,7 +159,12 @@ export const configSchema = z.object({
     .default(false),
   /** Port of remote MX hosts; 25 everywhere but in tests, whose MX listens on a random port. */
   MAILROOM_MX_PORT: port.default(25),
-  MAILROOM_DELIVERY_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(32),
+  MAILROOM_DELIVERY_CONCURRENCY: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0 (no delivery worker) to 1000")
+    .max(1000, "must be 0 (no delivery worker) to 1000")
+    .default(32),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")

@@ -41,5 +41,13 @@ describe("sending configuration", () => {
     expect(() => parseConfig({ SMTP_RELAY_URL: "http://x" })).toThrow(/SMTP_RELAY_URL/);
     expect(() => parseConfig({ MAILROOM_RETRY_SCHEDULE: "60,soon" })).toThrow(/MAILROOM_RETRY_SCHEDULE/);
     expect(() => parseConfig({ MAILROOM_MAX_DELIVERY_HOURS: "0" })).toThrow(ConfigError);
+    for (const bad of ["-1", "1001", "2.5", "many"]) {
+      expect(() => parseConfig({ MAILROOM_DELIVERY_CONCURRENCY: bad })).toThrow(/MAILROOM_DELIVERY_CONCURRENCY/);
+    }
+    expect(() => parseConfig({ MAILROOM_DELIVERY_CONCURRENCY: "-1" })).toThrow(/must be 0 \(no delivery worker\) to 1000/);
+  });
+
+  it("takes MAILROOM_DELIVERY_CONCURRENCY=0: a process without a delivery worker", () => {
+    expect(parseConfig({ MAILROOM_DELIVERY_CONCURRENCY: "0" }).sending.concurrency).toBe(0);
   });
 });
