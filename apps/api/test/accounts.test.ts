@@ -24,6 +24,7 @@ describe("document 1: accounts", () => {
       id: expect.stringMatching(/^acc_[0-9a-z]{26}$/),
       email: `${username.toLowerCase()}@ig.do`,
       status: "active",
+      receiving: true,
       created_at: expect.any(String),
       expires_at: null,
     });
@@ -113,7 +114,7 @@ describe("document 1: accounts", () => {
       expect(page.status).toBe(200);
       expect(page.body.total).toBe(5);
       for (const a of page.body.accounts) {
-        expect(Object.keys(a).sort()).toEqual(["email", "expires_at", "id", "status"]);
+        expect(Object.keys(a).sort()).toEqual(["email", "expires_at", "id", "receiving", "status"]);
         seen.push(a.id);
       }
       sizes.push(page.body.accounts.length);
@@ -137,7 +138,7 @@ describe("document 1: accounts", () => {
     const email = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@ig.do` });
     const list = await server.call("GET", "/api/v1/accounts", { key: tenant.api_key });
     expect(list.body).toEqual({
-      accounts: [{ id: email.body.data.id, email: email.body.data.email, status: "active", expires_at: null }],
+      accounts: [{ id: email.body.data.id, email: email.body.data.email, status: "active", receiving: true, expires_at: null }],
       total: 1,
       next_cursor: null,
     });

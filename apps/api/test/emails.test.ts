@@ -48,6 +48,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
         tag: "个人",
         like: false,
         pin: false,
+        receiving: true,
         createdAt: expect.any(String),
         expiresAt: null,
       },

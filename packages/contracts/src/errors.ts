@@ -55,6 +55,11 @@ export const ERROR_META = {
     trpc: "CONFLICT",
     message: "The domain still has mailboxes; delete them first or pass force=true",
   },
+  CATCH_ALL_INVALID: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "The catch-all must be one of your mailboxes on this domain",
+  },
 
   // mailboxes (issue 4)
   MAILBOX_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Mailbox not found" },
@@ -75,8 +80,7 @@ export const ERROR_META = {
     message: "Premium domains require an active Pro subscription or Lifetime plan.",
   },
   EMAIL_ADDRESS_TAKEN: { http: 409, trpc: "CONFLICT", message: "An email address with this address already exists" },
-  // Named MAILBOX_DOMAIN_* so they cannot collide with the domains feature's own codes.
-  MAILBOX_DOMAIN_FORBIDDEN: { http: 403, trpc: "FORBIDDEN", message: "You don't have permission to use this domain" },
+  // Named MAILBOX_DOMAIN_* so it cannot collide with the domains feature's own codes.
   MAILBOX_DOMAIN_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Domain not found" },
   MAILBOX_QUOTA_EXCEEDED: { http: 403, trpc: "FORBIDDEN", message: "Mailbox quota reached for this plan" },
   MAILBOX_EXPIRY_INVALID: { http: 400, trpc: "BAD_REQUEST", message: "The expiry must be in the future" },

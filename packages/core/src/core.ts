@@ -1,4 +1,4 @@
-import type { CreateDomainInput, CreateTenantInput, SendInput } from "@mailroom/contracts";
+import type { CreateDomainInput, CreateTenantInput, SendInput, UpdateDomainInput } from "@mailroom/contracts";
 import type { CoreDeps } from "./deps.js";
 import {
   createDomain,
@@ -7,6 +7,7 @@ import {
   getDomainDns,
   listDomains,
   recheckDueDomains,
+  updateDomain,
   verifyDomain,
 } from "./domains/domain.service.js";
 import { ensureAdminKey } from "./keys/admin-key.js";
@@ -52,7 +53,7 @@ import {
 } from "./messages/message.service.js";
 import type { InboxQuery } from "./messages/message.repository.js";
 import { NewMailSignal } from "./messages/new-mail-signal.js";
-import { decideRecipient } from "./smtp/recipient-policy.js";
+import { decideRecipients } from "./recipients/recipient-rule.js";
 import { startSmtpReceiver } from "./smtp/smtp-receiver.js";
 import { pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
@@ -91,6 +92,7 @@ export async function createCore(deps: CoreDeps) {
         listDomains(deps, tenantId, page),
       get: (tenantId: string, id: string) => getDomain(deps, tenantId, id),
       dns: (tenantId: string, id: string) => getDomainDns(deps, tenantId, id),
+      update: (tenantId: string, id: string, input: Omit<UpdateDomainInput, "id">) => updateDomain(deps, tenantId, id, input),
       verify: (tenantId: string, id: string, options: { requireDkim?: boolean | undefined }) =>
         verifyDomain(deps, tenantId, id, options),
       delete: (tenantId: string, id: string, options: { force?: boolean | undefined }) =>
@@ -128,7 +130,8 @@ export async function createCore(deps: CoreDeps) {
     receiving: {
       /** The MX on config.smtp (or `listenOn`); close() it to stop. */
       startReceiver: (listenOn?: { host: string; port: number }) => startSmtpReceiver(deps, newMail, listenOn),
-      decideRecipient: (address: string) => decideRecipient(deps, address),
+      /** The recipient rule the MX, the send API and submission share. */
+      decideRecipients: (addresses: readonly string[]) => decideRecipients(deps, addresses),
       /** Ends pending waits (503) so shutdown need not sit out their timeouts. */
       closeWaits: () => newMail.close(),
     },

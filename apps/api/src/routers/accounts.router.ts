@@ -8,17 +8,18 @@ import {
   zUpdateAccountInput,
   type Account,
 } from "@mailroom/contracts";
-import type { Mailbox } from "@mailroom/core";
+import type { MailboxView } from "@mailroom/core";
 import { router, tenantProcedure } from "../trpc.js";
 
 const tags = ["Accounts"];
 
 /** Document 1's shape of a mailbox. */
-export function toAccount(m: Mailbox): Account {
+export function toAccount(m: MailboxView): Account {
   return {
     id: m.id,
     email: m.address,
     status: m.status,
+    receiving: m.receiving,
     created_at: m.createdAt.toISOString(),
     expires_at: m.expiresAt?.toISOString() ?? null,
   };
@@ -53,8 +54,8 @@ export const accountsRouter = router({
       const page = await ctx.core.mailboxes.list(ctx.tenant.id, input);
       return {
         accounts: page.mailboxes.map((m) => {
-          const { id, email, status, expires_at } = toAccount(m);
-          return { id, email, status, expires_at };
+          const { id, email, status, receiving, expires_at } = toAccount(m);
+          return { id, email, status, receiving, expires_at };
         }),
         total: page.total,
         next_cursor: page.nextCursor,

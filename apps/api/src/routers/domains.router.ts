@@ -8,6 +8,7 @@ import {
   zDomainVerification,
   zListDomainsInput,
   zListDomainsOutput,
+  zUpdateDomainInput,
   zVerifyDomainInput,
 } from "@mailroom/contracts";
 import { router, tenantProcedure } from "../trpc.js";
@@ -40,6 +41,22 @@ export const domainsRouter = router({
     .input(zDomainIdInput)
     .output(zDomain)
     .query(({ ctx, input }) => ctx.core.domains.get(ctx.tenant.id, input.id)),
+
+  update: tenantProcedure
+    .meta({
+      openapi: {
+        method: "PATCH",
+        path: "/domains/{id}",
+        tags,
+        summary: "Change a domain's catch-all mailbox (catch_all_account_id; null clears it)",
+      },
+    })
+    .input(zUpdateDomainInput)
+    .output(zDomain)
+    .mutation(({ ctx, input }) => {
+      const { id, ...changes } = input;
+      return ctx.core.domains.update(ctx.tenant.id, id, changes);
+    }),
 
   dns: tenantProcedure
     .meta({ openapi: { method: "GET", path: "/domains/{id}/dns", tags, summary: "The DNS records to publish" } })

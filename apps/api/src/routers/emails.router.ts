@@ -9,19 +9,20 @@ import {
   zUpdateEmailInput,
   type Email,
 } from "@mailroom/contracts";
-import type { Mailbox } from "@mailroom/core";
+import type { MailboxView } from "@mailroom/core";
 import { router, tenantProcedure } from "../trpc.js";
 
 const tags = ["Emails"];
 
 /** Document 2's shape of a mailbox. */
-export function toEmail(m: Mailbox): Email {
+export function toEmail(m: MailboxView): Email {
   return {
     id: m.id,
     email: m.address,
     tag: m.tag,
     like: m.liked,
     pin: m.pinned,
+    receiving: m.receiving,
     createdAt: m.createdAt.toISOString(),
     expiresAt: m.expiresAt?.toISOString() ?? null,
   };

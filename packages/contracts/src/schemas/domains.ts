@@ -27,6 +27,10 @@ export const zDomain = z.object({
   verified_at: zTimestamp.nullable().describe("When the domain first verified; its owner keeps the name"),
   checked_at: zTimestamp.nullable().describe("When its records were last looked up"),
   failure_reason: z.string().nullable().describe("Why an active domain became failed"),
+  catch_all_account_id: z
+    .string()
+    .nullable()
+    .describe("The mailbox (acc_…, on this domain) that takes mail for unknown addresses here; null = those get 550"),
 });
 export type Domain = z.infer<typeof zDomain>;
 
@@ -52,6 +56,13 @@ export const zVerifyDomainInput = zDomainIdInput.extend({
     .optional()
     .describe("Whether the DKIM record must match to verify (default true); remembered for later checks"),
 });
+export const zUpdateDomainInput = zDomainIdInput.extend({
+  catch_all_account_id: zId("mailbox")
+    .nullable()
+    .optional()
+    .describe("A mailbox of yours on this domain to take mail for unknown addresses; null clears it"),
+});
+export type UpdateDomainInput = z.infer<typeof zUpdateDomainInput>;
 export const zListDomainsInput = zCursorPage;
 
 export const zListDomainsOutput = z.object({

@@ -16,6 +16,19 @@ import { zCursorPage, zTimestamp } from "./common.js";
  */
 export const LOCAL_PART_PATTERN = /^(?!.*\.\.)[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/i;
 
+/** Separates a tag from the mailbox name: `info+orders@…` is delivered to `info@…`. */
+export const TAG_SEPARATOR = "+";
+
+/**
+ * The local part of any address we take (a recipient, a sender): a mailbox's, optionally with
+ * `+tag` after it (the tag may be empty and may hold the same characters plus further `+`).
+ */
+export const ADDRESS_LOCAL_PART_PATTERN = /^(?!.*\.\.)[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?(?:\+[a-z0-9._+-]*)?$/i;
+
+/** Why a new mailbox may not have `+` in its name (document 2's creates show it as a field error). */
+export const MAILBOX_NAME_PLUS_MESSAGE =
+  'A mailbox name may not contain "+": it separates a tag (name+tag@domain is delivered to name@domain)';
+
 /** A fully qualified ASCII domain name (IDNs as punycode), at least two labels. */
 export const DOMAIN_NAME_PATTERN =
   /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -29,13 +42,17 @@ export const MAILBOX_PASSWORD_MAX = 256;
 /** Ten years: anything longer is not disposable. */
 export const MAILBOX_MAX_EXPIRES_IN = 10 * 365 * 24 * 3600;
 
-/** `local@domain` split at its only `@`, or undefined when the text is not a well-formed address. */
+/**
+ * `local@domain` split at its only `@`, or undefined when the text is not a well-formed address.
+ * A `+tag` in the local part is well-formed (every address field takes one); only a mailbox's
+ * own name may not carry it (see MAILBOX_NAME_PLUS_MESSAGE).
+ */
 export function splitMailboxAddress(address: string): { localPart: string; domain: string } | undefined {
   const at = address.indexOf("@");
   if (at < 0 || at !== address.lastIndexOf("@")) return undefined;
   const localPart = address.slice(0, at);
   const domain = address.slice(at + 1);
-  if (!LOCAL_PART_PATTERN.test(localPart) || !DOMAIN_NAME_PATTERN.test(domain)) return undefined;
+  if (!ADDRESS_LOCAL_PART_PATTERN.test(localPart) || !DOMAIN_NAME_PATTERN.test(domain)) return undefined;
   return { localPart, domain };
 }
 
@@ -70,21 +87,35 @@ const zTag = z
 
 // ─── Document 1: accounts ────────────────────────────────────────────────────────────────────
 
+/** Shown on a mailbox in both dialects: `status` is what the owner set, this is what the MX does. */
+const zReceiving = z
+  .boolean()
+  .describe(
+    "Whether mail to this address is accepted now: the mailbox is active and unexpired, and its domain is a system domain or a verified (active) custom domain",
+  );
+
 export const zAccount = z.object({
   id: z.string(),
   email: z.string(),
   status: zMailboxStatus,
+  receiving: zReceiving,
   created_at: zTimestamp,
   expires_at: zTimestamp.nullable().describe("When a disposable mailbox expires; null = never"),
 });
 export type Account = z.infer<typeof zAccount>;
 
-export const zAccountListItem = zAccount.pick({ id: true, email: true, status: true, expires_at: true });
+export const zAccountListItem = zAccount.pick({ id: true, email: true, status: true, receiving: true, expires_at: true });
 
 export const zCreateAccountInput = z
   .object({
     domain: z.string().trim().regex(DOMAIN_NAME_PATTERN, "Invalid domain format"),
-    username: z.string().trim().regex(LOCAL_PART_PATTERN, "Invalid username format"),
+    username: z
+      .string()
+      .trim()
+      .superRefine((name, ctx) => {
+        if (name.includes(TAG_SEPARATOR)) ctx.addIssue({ code: "custom", message: MAILBOX_NAME_PLUS_MESSAGE });
+        else if (!LOCAL_PART_PATTERN.test(name)) ctx.addIssue({ code: "custom", message: "Invalid username format" });
+      }),
     password: zPassword,
     expires_in: expiresIn().optional(),
     expires_at: expiresAt().optional(),
@@ -119,6 +150,7 @@ export const zEmail = z.object({
   tag: z.string().nullable(),
   like: z.boolean(),
   pin: z.boolean(),
+  receiving: zReceiving,
   createdAt: zTimestamp,
   expiresAt: zTimestamp.nullable(),
 });
@@ -135,9 +167,15 @@ export const zEmailAddress = z
   .max(1000, "Invalid email format")
   .refine((s) => splitMailboxAddress(s) !== undefined, "Invalid email format");
 
+/** A new mailbox's address: well-formed, and no tag separator in its name. */
+const zNewMailboxAddress = zEmailAddress.refine(
+  (s) => splitMailboxAddress(s) === undefined || !s.slice(0, s.indexOf("@")).includes(TAG_SEPARATOR),
+  MAILBOX_NAME_PLUS_MESSAGE,
+);
+
 export const zCreateEmailInput = z
   .object({
-    email: zEmailAddress,
+    email: zNewMailboxAddress,
     tag: zTag.optional(),
     expiresIn: expiresIn().optional(),
     expiresAt: expiresAt().optional(),

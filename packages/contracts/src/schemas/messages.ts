@@ -40,6 +40,10 @@ export const zInboxMessage = z.object({
   date: zTimestamp.describe("The Date header, or when the message arrived if it has none"),
   received_at: zTimestamp,
   to: z.array(zMailAddress),
+  to_tag: z
+    .string()
+    .nullable()
+    .describe("The tag of the address it was sent to (orders for info+orders@…); null when it had none"),
   seen: z.boolean(),
   size: z.number().int().describe("Bytes, as stored"),
   has_attachments: z.boolean(),
@@ -116,6 +120,7 @@ export const zEmailMessageSummary = z.object({
   date: zTimestamp,
   receivedAt: zTimestamp,
   to: z.array(zMailAddress),
+  toTag: z.string().nullable().describe("The tag of the address it was sent to (orders for info+orders@…), or null"),
   seen: z.boolean(),
   size: z.number().int(),
   hasAttachments: z.boolean(),

@@ -1,14 +1,9 @@
 import type { Transaction } from "kysely";
 import type { Database } from "../db/database.js";
-import type { IncomingMessage, StoredCopies } from "../messages/message-store.js";
+import type { AcceptedRecipient, IncomingMessage, StoredCopies } from "../messages/message-store.js";
 
-/** A recipient mailbox on this server. */
-export interface HostedRecipient {
-  /** The envelope address, lower-case. */
-  address: string;
-  mailboxId: string;
-  tenantId: string;
-}
+/** A recipient mailbox on this server (address, mailbox, and the address's `+tag`, stored on the copy). */
+export type HostedRecipient = AcceptedRecipient;
 
 export interface HostedMail {
   /** The message as it would arrive over SMTP (signed, with Message-ID and Date). */

@@ -86,6 +86,10 @@ export async function setRequireDkim(db: Executor, id: string, requireDkim: bool
     .executeTakeFirstOrThrow();
 }
 
+export async function setCatchAll(db: Executor, id: string, mailboxId: string | null): Promise<DomainRow | undefined> {
+  return db.updateTable("domains").set({ catch_all_mailbox_id: mailboxId }).where("id", "=", id).returningAll().executeTakeFirst();
+}
+
 export interface CheckOutcome {
   status: DomainStatus;
   /** True to stamp verified_at (kept when already set: the first verification is the claim). */

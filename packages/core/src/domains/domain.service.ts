@@ -4,6 +4,7 @@ import {
   type Domain,
   type DnsRecord,
   type DomainVerification,
+  type UpdateDomainInput,
 } from "@mailroom/contracts";
 import { isUniqueViolation } from "../db/errors.js";
 import type { CoreDeps } from "../deps.js";
@@ -23,10 +24,11 @@ import {
   insertDomain,
   listTenantDomains,
   recordCheck,
+  setCatchAll,
   setRequireDkim,
 } from "./domain.repository.js";
 import type { DomainRow } from "./domain.table.js";
-import { countMailboxesOnDomain } from "../mailboxes/mailbox.repository.js";
+import { countMailboxesOnDomain, findTenantMailbox } from "../mailboxes/mailbox.repository.js";
 
 const VERIFIED_NAME_INDEX = "domains_verified_name_unique";
 const TENANT_NAME_UNIQUE = "domains_tenant_name_unique";
@@ -42,6 +44,7 @@ export function toDomain(row: DomainRow, hostname: string): Domain {
     verified_at: row.verified_at?.toISOString() ?? null,
     checked_at: row.checked_at?.toISOString() ?? null,
     failure_reason: row.failure_reason,
+    catch_all_account_id: row.catch_all_mailbox_id,
   };
 }
 
@@ -135,6 +138,39 @@ export async function getDomainDns(
 ): Promise<{ domain: string; records: DnsRecord[] }> {
   const row = await mustFind(deps, tenantId, id);
   return { domain: row.name, records: dnsRecords(row, deps.config.hostname) };
+}
+
+/**
+ * Change a domain's settings: today its catch-all, a mailbox of the tenant's on this very domain
+ * (or null to clear it). The mailbox is locked until the change commits, so it cannot be deleted
+ * in between.
+ */
+export async function updateDomain(
+  deps: CoreDeps,
+  tenantId: string,
+  id: string,
+  input: Omit<UpdateDomainInput, "id">,
+): Promise<Domain> {
+  const catchAll = input.catch_all_account_id;
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const domain = await findTenantDomain(trx, tenantId, id);
+    if (!domain) throw notFound(id);
+    if (catchAll === undefined) return domain;
+    if (catchAll !== null) {
+      const mailbox = await findTenantMailbox(trx, tenantId, catchAll, { lock: true });
+      // Another tenant's mailbox is "not found" too: ids never leak across tenants.
+      if (!mailbox) throw new MailroomError("CATCH_ALL_INVALID", `Mailbox ${catchAll} not found`);
+      if (mailbox.domain_id !== domain.id) {
+        throw new MailroomError(
+          "CATCH_ALL_INVALID",
+          `Mailbox ${catchAll} (${mailbox.address}) is not on ${domain.name}: a catch-all must be a mailbox on the domain it serves`,
+        );
+      }
+    }
+    return (await setCatchAll(trx, domain.id, catchAll)) ?? domain;
+  });
+  if (catchAll !== undefined) deps.logger.info({ tenantId, domainId: id, catchAll }, "domain catch-all changed");
+  return toDomain(row, deps.config.hostname);
 }
 
 /** Delete a domain; with mailboxes on it only when forced, which removes them and their mail too. */

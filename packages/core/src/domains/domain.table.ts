@@ -22,6 +22,8 @@ export interface DomainTable {
   next_check_at: Date | null;
   failure_reason: string | null;
   last_check: ColumnType<unknown, string | null, string | null> | null;
+  /** The tenant's mailbox on this domain that takes mail for unknown local parts; null = 550 for those. */
+  catch_all_mailbox_id: Generated<string | null>;
 }
 export type DomainRow = Selectable<DomainTable>;
 export type NewDomainRow = Insertable<DomainTable>;

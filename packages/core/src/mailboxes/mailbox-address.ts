@@ -1,8 +1,10 @@
 import {
+  MAILBOX_NAME_PLUS_MESSAGE,
   MAILBOX_PREFIX_MAX,
   MAILBOX_PREFIX_MIN,
   MailroomError,
   splitMailboxAddress,
+  TAG_SEPARATOR,
 } from "@mailroom/contracts";
 
 export interface MailboxAddress {
@@ -24,6 +26,9 @@ export function parseMailboxAddress(raw: string, reservedPrefixes: readonly stri
     throw new MailroomError("VALIDATION_ERROR", undefined, {
       details: [{ path: ["email"], message: "Invalid email format" }],
     });
+  }
+  if (parts.localPart.includes(TAG_SEPARATOR)) {
+    throw new MailroomError("VALIDATION_ERROR", undefined, { details: [{ path: ["email"], message: MAILBOX_NAME_PLUS_MESSAGE }] });
   }
   checkLocalPart(parts.localPart, reservedPrefixes);
   return { ...parts, address: `${parts.localPart}@${parts.domain}` };

@@ -1,13 +1,14 @@
 import { MailroomError, PLAN_DEFAULTS, type MailroomConfig, type Plan } from "@mailroom/contracts";
 import type { Executor } from "../db/database.js";
+import { findOtherVerifiedOwner } from "../domains/domain.repository.js";
 
 export type MailboxDomain =
   | { kind: "system"; name: string; premium: boolean; domainId: null }
   | { kind: "own"; name: string; domainId: string };
 
 /*
- * Which domain a new mailbox may live on. A small read of its own: the domains feature
- * (issue 3) owns creating and verifying domains; mailboxes only need to know whose a name is.
+ * Which domain a new mailbox may live on. Another tenant's domain is answered exactly as a name
+ * nobody has added: whether a name is someone's customer is not ours to tell.
  */
 export async function resolveMailboxDomain(
   db: Executor,
@@ -26,19 +27,17 @@ export async function resolveMailboxDomain(
     return { kind: "system", name, premium: system.premium, domainId: null };
   }
 
-  const claims = await db
+  const own = await db
     .selectFrom("domains")
-    .select(["id", "tenant_id", "verified_at"])
+    .select(["id", "verified_at"])
     .where("name", "=", name)
-    .execute();
-  if (claims.length === 0) throw new MailroomError("MAILBOX_DOMAIN_NOT_FOUND", `Domain "${name}" not found`);
-
-  const own = claims.find((c) => c.tenant_id === tenant.id);
-  // Pending claims never block each other, but once someone else has verified the name,
-  // this tenant's unverified claim can never succeed: it does not own the domain.
-  const verifiedByOther = claims.some((c) => c.tenant_id !== tenant.id && c.verified_at !== null);
-  if (!own || (verifiedByOther && own.verified_at === null)) {
-    throw new MailroomError("MAILBOX_DOMAIN_FORBIDDEN", `You don't have permission to use the domain "${name}"`);
+    .where("tenant_id", "=", tenant.id)
+    .executeTakeFirst();
+  if (!own) throw new MailroomError("MAILBOX_DOMAIN_NOT_FOUND", `Domain "${name}" not found`);
+  // Pending claims never block each other, but once someone else has verified the name this
+  // tenant's unverified claim can never succeed: the same answer its domain's verify gives.
+  if (own.verified_at === null && (await findOtherVerifiedOwner(db, name, tenant.id))) {
+    throw new MailroomError("DOMAIN_TAKEN", `${name} is already verified by another account`);
   }
   return { kind: "own", name, domainId: own.id };
 }

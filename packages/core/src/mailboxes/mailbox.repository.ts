@@ -57,13 +57,15 @@ export async function insertMailbox(db: Executor, row: NewMailboxRow): Promise<M
     .executeTakeFirst();
 }
 
-export async function findTenantMailbox(db: Executor, tenantId: string, id: string): Promise<MailboxRow | undefined> {
-  return db
-    .selectFrom("mailboxes")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+/** `lock`: hold the row (FOR UPDATE) until the transaction ends, so it cannot be deleted meanwhile. */
+export async function findTenantMailbox(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<MailboxRow | undefined> {
+  const query = db.selectFrom("mailboxes").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  return (options.lock ? query.forUpdate() : query).executeTakeFirst();
 }
 
 /** Document 1's keyset page: ids are time-ordered, so `id > cursor` is stable under inserts. */
@@ -169,16 +171,11 @@ export async function findDeliverableMailboxRow(db: Executor, address: string): 
     .executeTakeFirst();
 }
 
-/** The deliverable mailboxes among `addresses` (lower-case), in one query. */
-export async function findDeliverableMailboxRows(db: Executor, addresses: readonly string[]): Promise<MailboxRow[]> {
-  if (addresses.length === 0) return [];
-  return db
-    .selectFrom("mailboxes")
-    .selectAll()
-    .where("address", "in", [...addresses])
-    .where("status", "=", "active")
-    .where(unexpired)
-    .execute();
+/** Which of `ids` are active custom domains. */
+export async function findActiveDomainIds(db: Executor, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom("domains").select("id").where("id", "in", [...ids]).where("status", "=", "active").execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 /** How many mailboxes live on one of a tenant's own domains. */

@@ -10,6 +10,7 @@ import {
   deleteExpiredMailboxes,
   deleteTenantMailbox,
   findDeliverableMailboxRow,
+  findActiveDomainIds,
   findMailboxByAddress,
   findTenantMailbox,
   insertMailbox,
@@ -21,6 +22,7 @@ import {
 } from "./mailbox.repository.js";
 import type { MailboxRow, MailboxUpdate } from "./mailbox.table.js";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password-hash.js";
+import { decideRecipients, mailboxReceives } from "../recipients/recipient-rule.js";
 
 /** The one mailbox model; each REST dialect maps it to its own shape. Never carries the password. */
 export interface Mailbox {
@@ -56,6 +58,27 @@ export function toMailbox(row: MailboxRow): Mailbox {
     expiresAt: row.expires_at,
     createdAt: row.created_at,
   };
+}
+
+/** A mailbox as the API shows it: with whether mail to it is accepted now. */
+export interface MailboxView extends Mailbox {
+  /** By the recipient rule's own test: active, unexpired, and its domain in service. */
+  receiving: boolean;
+}
+
+async function withReceiving(deps: CoreDeps, rows: MailboxRow[]): Promise<MailboxView[]> {
+  const domainIds = [...new Set(rows.flatMap((r) => (r.domain_id ? [r.domain_id] : [])))];
+  const active = await findActiveDomainIds(deps.db, domainIds);
+  const now = Date.now();
+  return rows.map((row) => {
+    const unexpired = row.expires_at === null || row.expires_at.getTime() > now;
+    const state = { status: row.status, unexpired, domainId: row.domain_id, domain: row.domain };
+    return { ...toMailbox(row), receiving: mailboxReceives(state, deps.config, active) };
+  });
+}
+
+async function viewOf(deps: CoreDeps, row: MailboxRow): Promise<MailboxView> {
+  return (await withReceiving(deps, [row]))[0]!;
 }
 
 /** At most one of the two (the API's schemas enforce it); `expiresAt: null` clears an expiry. */
@@ -97,7 +120,7 @@ function normaliseTag(tag: string | null | undefined): string | null | undefined
 const taken = () => new MailroomError("EMAIL_ADDRESS_TAKEN");
 const notFound = (id: string) => new MailroomError("MAILBOX_NOT_FOUND", `Mailbox ${id} not found`);
 
-export async function createMailbox(deps: CoreDeps, tenantId: string, input: CreateMailboxInput): Promise<Mailbox> {
+export async function createMailbox(deps: CoreDeps, tenantId: string, input: CreateMailboxInput): Promise<MailboxView> {
   const { reservedPrefixes } = deps.config;
   const parsed =
     "address" in input
@@ -107,7 +130,7 @@ export async function createMailbox(deps: CoreDeps, tenantId: string, input: Cre
   // Hash before the transaction: scrypt is slow on purpose and must not hold the tenant lock.
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
 
-  const mailbox = await deps.db.transaction().execute(async (trx) => {
+  const created = await deps.db.transaction().execute(async (trx) => {
     const tenant = await lockTenant(trx, tenantId);
     if (!tenant) throw new MailroomError("TENANT_NOT_FOUND", `Tenant ${tenantId} not found`);
     const domain = await resolveMailboxDomain(trx, deps.config, tenant, parsed.domain);
@@ -136,17 +159,18 @@ export async function createMailbox(deps: CoreDeps, tenantId: string, input: Cre
       expires_at: expiresAt,
     });
     if (!row) throw taken();
-    return toMailbox(row);
+    return row;
   });
+  const mailbox = await viewOf(deps, created);
   deps.logger.info({ tenantId, mailboxId: mailbox.id, expiresAt: mailbox.expiresAt }, "mailbox created");
   return mailbox;
 }
 
-export async function getMailbox(deps: CoreDeps, tenantId: string, id: string): Promise<Mailbox> {
+export async function getMailbox(deps: CoreDeps, tenantId: string, id: string): Promise<MailboxView> {
   const row = await findTenantMailbox(deps.db, tenantId, id);
   // Another tenant's mailbox is "not found" too: ids never leak across tenants.
   if (!row) throw notFound(id);
-  return toMailbox(row);
+  return viewOf(deps, row);
 }
 
 /** Document 1's list: keyset pages; `total` counts all of the tenant's mailboxes. */
@@ -154,10 +178,10 @@ export async function listMailboxes(
   deps: CoreDeps,
   tenantId: string,
   page: { limit: number; cursor?: string | undefined },
-): Promise<{ mailboxes: Mailbox[]; total: number; nextCursor: string | null }> {
+): Promise<{ mailboxes: MailboxView[]; total: number; nextCursor: string | null }> {
   const rows = await listTenantMailboxesAfter(deps.db, tenantId, page.cursor, page.limit + 1);
   const more = rows.length > page.limit;
-  const mailboxes = rows.slice(0, page.limit).map(toMailbox);
+  const mailboxes = await withReceiving(deps, rows.slice(0, page.limit));
   const total = await countTenantMailboxes(deps.db, tenantId);
   return { mailboxes, total, nextCursor: more ? mailboxes[mailboxes.length - 1]!.id : null };
 }
@@ -167,7 +191,7 @@ export async function searchMailboxes(
   deps: CoreDeps,
   tenantId: string,
   query: { page: number; pageSize: number; tag?: string | undefined; like?: boolean | undefined; pin?: boolean | undefined; search?: string | undefined },
-): Promise<{ mailboxes: Mailbox[]; total: number }> {
+): Promise<{ mailboxes: MailboxView[]; total: number }> {
   const filters: MailboxFilters = {
     tag: query.tag,
     liked: query.like,
@@ -181,7 +205,7 @@ export async function searchMailboxes(
     (query.page - 1) * query.pageSize,
     query.pageSize,
   );
-  return { mailboxes: rows.map(toMailbox), total };
+  return { mailboxes: await withReceiving(deps, rows), total };
 }
 
 export async function updateMailbox(
@@ -189,7 +213,7 @@ export async function updateMailbox(
   tenantId: string,
   id: string,
   input: UpdateMailboxInput,
-): Promise<Mailbox> {
+): Promise<MailboxView> {
   const patch: MailboxUpdate = {};
   const expiresAt = resolveExpiry(input, false);
   if (expiresAt !== undefined) patch.expires_at = expiresAt;
@@ -206,7 +230,7 @@ export async function updateMailbox(
     { tenantId, mailboxId: id, fields: Object.keys(patch).map((k) => (k === "password_hash" ? "password" : k)) },
     "mailbox updated",
   );
-  return toMailbox(row);
+  return viewOf(deps, row);
 }
 
 /** The address is free again at once; the mailbox's mail goes with it (foreign keys cascade). */
@@ -215,10 +239,13 @@ export async function deleteMailbox(deps: CoreDeps, tenantId: string, id: string
   deps.logger.info({ tenantId, mailboxId: id }, "mailbox deleted");
 }
 
-/** For the SMTP receiver: the mailbox mail to `address` goes to, or null (→ 550 at RCPT). */
-export async function findDeliverableMailbox(deps: CoreDeps, address: string): Promise<Mailbox | null> {
-  const row = await findDeliverableMailboxRow(deps.db, normaliseAddress(address));
-  return row ? toMailbox(row) : null;
+/** The mailbox mail to `address` goes to now (its own, or a catch-all), by the recipient rule; null when none. */
+export async function findDeliverableMailbox(
+  deps: CoreDeps,
+  address: string,
+): Promise<{ id: string; tenantId: string; tag: string | null } | null> {
+  const [decision] = await decideRecipients(deps, [address]);
+  return decision?.kind === "mailbox" ? { id: decision.mailboxId, tenantId: decision.tenantId, tag: decision.tag } : null;
 }
 
 /**

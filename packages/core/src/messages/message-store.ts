@@ -12,6 +12,8 @@ export interface AcceptedRecipient {
   address: string;
   mailboxId: string;
   tenantId: string;
+  /** The `+tag` of the address, kept on the copy; none when absent. */
+  tag?: string | null;
 }
 
 export interface IncomingMessage {
@@ -84,6 +86,7 @@ function rowsFor(message: IncomingMessage): { content: NewMessageContentRow; cop
       mailbox_id: r.mailboxId,
       content_id: contentId,
       rcpt_to: r.address,
+      to_tag: r.tag ?? null,
       from_address: parsed.from?.address ?? "",
       from_name: parsed.from?.name ?? null,
       to_addresses: JSON.stringify(parsed.to),

@@ -31,6 +31,8 @@ export interface MessageSummary {
   date: Date;
   receivedAt: Date;
   to: MailAddress[];
+  /** The `+tag` of the address it was accepted for; null without one. */
+  toTag: string | null;
   seen: boolean;
   size: number;
   hasAttachments: boolean;
@@ -68,6 +70,7 @@ export function toMessageSummary(row: MessageRow): MessageSummary {
     date: row.sent_at ?? row.received_at,
     receivedAt: row.received_at,
     to: row.to_addresses,
+    toTag: row.to_tag,
     seen: row.seen,
     size: row.size,
     hasAttachments: row.has_attachments,

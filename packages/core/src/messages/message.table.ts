@@ -54,6 +54,8 @@ export interface MessageTable {
   content_id: string;
   /** The envelope recipient this copy was accepted for, lower-case. */
   rcpt_to: string;
+  /** The `+tag` of rcpt_to (`orders` for info+orders@…); null when it had none. */
+  to_tag: Generated<string | null>;
   from_address: string;
   from_name: string | null;
   to_addresses: Json<MailAddress[]>;

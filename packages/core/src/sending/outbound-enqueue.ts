@@ -4,11 +4,34 @@ import type { CoreDeps } from "../deps.js";
 import { prepareBounceNotice } from "../delivery/bounce-notice.js";
 import { outboundInserts } from "../delivery/delivery.repository.js";
 import type { NewDeliveryRow, NewOutboundMessageRow, OutboundSource } from "../delivery/delivery.table.js";
-import type { HostedStore, PreparedHostedMail } from "../delivery/hosted-store.js";
+import type { HostedRecipient, HostedStore, PreparedHostedMail } from "../delivery/hosted-store.js";
 import { newId } from "../ids.js";
 import { messageRows } from "../messages/message-store.js";
 import { insertMessagesAndNotify } from "../messages/message.repository.js";
-import { routeRecipients, type Route } from "./recipient-routing.js";
+import { decideRecipients, type RecipientDecision } from "../recipients/recipient-rule.js";
+
+type Route =
+  | { kind: "hosted"; recipient: HostedRecipient }
+  /** On a domain this server receives for, but no mailbox takes it: a 550 we give ourselves. */
+  | { kind: "unknown"; address: string; response: string }
+  | { kind: "remote"; address: string };
+
+/**
+ * Where each recipient's copy goes, by the recipient rule the MX applies: mail for our own
+ * domains never leaves the server; it goes into the mailbox, or bounces as our MX would answer.
+ */
+function routeOf(decision: RecipientDecision): Route {
+  switch (decision.kind) {
+    case "mailbox": {
+      const { address, mailboxId, tenantId, tag } = decision;
+      return { kind: "hosted", recipient: { address, mailboxId, tenantId, tag } };
+    }
+    case "unknown":
+      return { kind: "unknown", address: decision.address, response: "550 5.1.1 No such mailbox here" };
+    case "foreign":
+      return { kind: "remote", address: decision.address };
+  }
+}
 
 /** A message ready to go: composed, signed, checked. */
 export interface OutboundDraft {
@@ -45,7 +68,7 @@ export async function enqueueOutbound(
   draft: OutboundDraft,
   withinTransaction?: (trx: Transaction<Database>, result: Enqueued) => Promise<void>,
 ): Promise<Enqueued> {
-  const routes: Route[] = await routeRecipients(deps, draft.recipients);
+  const routes: Route[] = (await decideRecipients(deps, draft.recipients)).map(routeOf);
 
   // Parsing and any look-ups happen first; the write is one statement at the end.
   const hostedRecipients = routes.flatMap((r) => (r.kind === "hosted" ? [r.recipient] : []));

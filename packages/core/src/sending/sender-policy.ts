@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import type { CoreDeps } from "../deps.js";
 import type { DkimKey } from "./dkim-signer.js";
 import type { SystemDkimKey } from "./system-dkim-key.js";
+import { isSystemDomain } from "../recipients/recipient-rule.js";
 
 export interface SenderIdentity {
   address: string;
@@ -19,9 +20,18 @@ export function senderNotAllowed(address: string): MailroomError {
   );
 }
 
+function domainNotActive(address: string, domain: string, status: string): MailroomError {
+  return new MailroomError(
+    "SENDER_NOT_ALLOWED",
+    `You may not send as ${address}: ${domain} is not verified (its status is ${status}); mail may be sent only from system domains and your active domains`,
+  );
+}
+
 /**
- * Who may send as `address`: one of the tenant's live mailboxes, or any address on one of the
- * tenant's active custom domains. Anything else is another's address: 403.
+ * Who may send as `address`, for the API and submission alike. Its domain must be in service for
+ * this tenant: a system domain (then only as one of the tenant's live mailboxes) or one of the
+ * tenant's active custom domains (then as any address on it). A mailbox on a domain still pending
+ * or failed may not send: nobody has shown the domain is the tenant's, and we would sign as it.
  */
 export async function authorizeSender(
   deps: CoreDeps,
@@ -43,20 +53,17 @@ export async function authorizeSender(
     .leftJoin("domains as d", (join) => join.on("d.tenant_id", "=", tenantId).on("d.name", "=", domainName))
     .select(["m.id as mailbox_id", "d.status as domain_status", "d.dkim_selector", "d.dkim_private_key"])
     .executeTakeFirstOrThrow();
-  const mailbox = row.mailbox_id ? { id: row.mailbox_id } : undefined;
-  const domain =
-    row.domain_status && row.dkim_selector && row.dkim_private_key
-      ? { status: row.domain_status, dkim_selector: row.dkim_selector, dkim_private_key: row.dkim_private_key }
-      : undefined;
-  if (!mailbox && domain?.status !== "active") throw senderNotAllowed(address);
 
-  const isSystem = deps.config.systemDomains.some((d) => d.domain === domainName);
-  let dkim: DkimKey;
-  if (domain && !isSystem) {
-    dkim = { domain: domainName, selector: domain.dkim_selector, privateKeyPem: domain.dkim_private_key };
-  } else {
+  if (isSystemDomain(deps.config, domainName)) {
+    if (!row.mailbox_id) throw senderNotAllowed(address);
     const key = await systemKey();
-    dkim = { domain: domainName, selector: key.selector, privateKeyPem: key.privateKeyPem };
+    return { address, mailboxId: row.mailbox_id, dkim: { domain: domainName, selector: key.selector, privateKeyPem: key.privateKeyPem } };
   }
-  return { address, mailboxId: mailbox?.id ?? null, dkim };
+  if (!row.domain_status || !row.dkim_selector || !row.dkim_private_key) throw senderNotAllowed(address);
+  if (row.domain_status !== "active") throw domainNotActive(address, domainName, row.domain_status);
+  return {
+    address,
+    mailboxId: row.mailbox_id ?? null,
+    dkim: { domain: domainName, selector: row.dkim_selector, privateKeyPem: row.dkim_private_key },
+  };
 }

@@ -1,10 +1,11 @@
+import { MailroomError } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import type { Mailbox } from "../mailboxes/mailbox.service.js";
 import { signMessage } from "./dkim-signer.js";
 import { completeHeaders, fromAddresses, readHeaders } from "./header-block.js";
 import { newMessageIdHeader } from "./message-composer.js";
 import { enqueueOutbound, type Enqueued } from "./outbound-enqueue.js";
-import { authorizeSender } from "./sender-policy.js";
+import { authorizeSender, type SenderIdentity } from "./sender-policy.js";
 import type { SendingContext } from "./send.service.js";
 
 export class SubmissionRefused extends Error {
@@ -13,6 +14,16 @@ export class SubmissionRefused extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** The sender rule for a logged-in mailbox; a refusal is a 550 5.7.1 with the API's words. */
+export async function checkSender(deps: CoreDeps, sending: SendingContext, mailbox: Mailbox): Promise<SenderIdentity> {
+  try {
+    return await authorizeSender(deps, sending.systemKey, mailbox.tenantId, mailbox.address);
+  } catch (err) {
+    if (err instanceof MailroomError && err.code === "SENDER_NOT_ALLOWED") throw new SubmissionRefused(550, `5.7.1 ${err.message}`);
+    throw err;
   }
 }
 
@@ -32,7 +43,7 @@ export async function submitMessage(
   if (from.length !== 1 || from[0] !== mailbox.address) {
     throw new SubmissionRefused(550, `5.7.1 The From header must be your address, ${mailbox.address}`);
   }
-  const sender = await authorizeSender(deps, sending.systemKey, mailbox.tenantId, mailbox.address);
+  const sender = await checkSender(deps, sending, mailbox);
   const existingId = headers.find((h) => h.name === "message-id")?.value;
   const messageIdHeader = existingId || newMessageIdHeader(mailbox.address);
   const signed = await signMessage(completeHeaders(raw, headers, messageIdHeader, new Date()), sender.dkim);

@@ -10,7 +10,7 @@ import type { AcceptedRecipient } from "../messages/message-store.js";
 import type { NewMailSignal } from "../messages/new-mail-signal.js";
 import { MxSmtpServer } from "./mx-server.js";
 import { receivedHeader } from "./received-header.js";
-import { batchedMailboxLookup, decideRecipient } from "./recipient-policy.js";
+import { batchedRecipientRule } from "./recipient-policy.js";
 import { plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
 
 /** RFC 5321 asks servers to take at least 100 recipients; more in one transaction → 452, send the rest later. */
@@ -35,7 +35,7 @@ export async function startSmtpReceiver(
   const log = logger.child({ component: "smtp-mx" });
   const resolver = createDnsResolver(config.dnsServers);
   const groupCommit = createGroupCommit(deps, signal);
-  const findMailbox = batchedMailboxLookup(deps);
+  const decideRecipient = batchedRecipientRule(deps);
   const accepted = new WeakMap<SMTPServerAddress, AcceptedRecipient>();
   const inData = new Set<string>();
   let stopping = false;
@@ -63,14 +63,11 @@ export async function startSmtpReceiver(
       logger: false,
 
       onRcptTo(address, session, callback) {
-        decideRecipient(deps, address.address, findMailbox).then(
+        decideRecipient(address.address).then(
           (decision) => {
-            if (decision.kind === "accept") {
-              accepted.set(address, {
-                address: decision.address,
-                mailboxId: decision.mailbox.id,
-                tenantId: decision.mailbox.tenantId,
-              });
+            if (decision.kind === "mailbox") {
+              const { mailboxId, tenantId, tag } = decision;
+              accepted.set(address, { address: decision.address, mailboxId, tenantId, tag });
               return callback();
             }
             const domain = decision.address.slice(decision.address.lastIndexOf("@") + 1);

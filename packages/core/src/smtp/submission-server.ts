@@ -3,7 +3,7 @@ import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { splitMailboxAddress } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import { verifyMailboxPassword, type Mailbox } from "../mailboxes/mailbox.service.js";
-import { SubmissionRefused, submitMessage } from "../sending/submit.service.js";
+import { checkSender, SubmissionRefused, submitMessage } from "../sending/submit.service.js";
 import type { SendingContext } from "../sending/send.service.js";
 import { loginBlocked, recordLoginFailure } from "./login-throttle.js";
 import { plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
@@ -82,7 +82,15 @@ export async function startSubmissionServer(
       if (address.address.toLowerCase() !== mailbox.address) {
         return callback(smtpError(553, `5.7.1 You may only send as ${mailbox.address}`));
       }
-      callback();
+      // The sender rule of POST /send, asked here too so a refused sender learns before DATA.
+      checkSender(deps, sending, mailbox).then(
+        () => callback(),
+        (err: unknown) => {
+          if (err instanceof SubmissionRefused) return callback(smtpError(err.responseCode, err.message));
+          log.error({ err }, "sender check failed");
+          callback(smtpError(451, "4.3.0 Temporary failure checking the sender, try again later"));
+        },
+      );
     },
 
     onRcptTo(address, _session, callback) {
