@@ -72,7 +72,7 @@ export function restRoutes(router: AppRouter) {
 export function methodNotAllowed(methods: string[]): MailroomError {
   const allowed = new Set(methods);
   if (allowed.has("GET")) allowed.add("HEAD");
-  return new MailroomError("METHOD_NOT_ALLOWED", undefined, { headers: { Allow: [...allowed].join(", ") } });
+  return new MailroomError("METHOD_NOT_ALLOWED", undefined, { headers: { Allow: [...allowed].sort().join(", ") } });
 }
 
 function arrayFieldsOf(shape: Record<string, unknown>): Set<string> {
