@@ -76,11 +76,17 @@ function dechunk(body: string): string {
   }
 }
 
-/** `{"headers":{"X-k":"v","X-k":"v",…}, …}` of about `bytes`: a million keys and more. */
+/** `{"headers":{"X-k0":"v","X-k1":"v",…}, …}` of about `bytes`: millions of distinct keys. */
 function manyKeysSend(bytes: number, address = "someone@ig.do"): Buffer {
-  const head = `{"from":"${address}","to":["${address}"],"subject":"many keys","text":"x","headers":{`;
-  const member = `"X-k":"v",`;
-  return Buffer.from(`${head}${member.repeat(Math.ceil(bytes / member.length))}"X-end":"v"}}`);
+  const parts = [`{"from":"${address}","to":["${address}"],"subject":"many keys","text":"x","headers":{`];
+  let size = parts[0]!.length;
+  for (let i = 0; size < bytes; i++) {
+    const member = `"X-k${i}":"v",`;
+    parts.push(member);
+    size += member.length;
+  }
+  parts.push(`"X-end":"v"}}`);
+  return Buffer.from(parts.join(""));
 }
 
 /** Ask /healthz over and over until `done` settles; the slowest answer, in ms. */

@@ -1,5 +1,8 @@
-/** Query parameters whose value is a secret, by their decoded, lower-cased name. */
-const SECRET_PARAMETERS = new Set(["key", "api_key", "apikey", "token", "access_token", "password", "secret"]);
+/**
+ * Query parameters whose value is a secret, by their decoded, lower-cased name. `input` is a tRPC
+ * query's whole input, which may carry a mailbox password.
+ */
+const SECRET_PARAMETERS = new Set(["key", "api_key", "apikey", "token", "access_token", "password", "secret", "input"]);
 
 /**
  * A request URL fit for the log: the value of every secret query parameter replaced, matched by its
