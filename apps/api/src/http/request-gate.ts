@@ -70,5 +70,5 @@ function hasBody(req: IncomingMessage): boolean {
  * body is never read (and cannot be taken for the next request).
  */
 export function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
-  if (!req.complete && !res.headersSent) res.setHeader("Connection", "close");
+  if (hasBody(req) && !req.complete && !res.headersSent) res.setHeader("Connection", "close");
 }
