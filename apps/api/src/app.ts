@@ -47,10 +47,15 @@ export interface RunningMailroom {
   stop(): Promise<void>;
 }
 
+/** Secrets from the configuration the logs must never show, whatever field or message carries them. */
+export function knownSecrets(config: MailroomConfig): (string | null | undefined)[] {
+  return [config.adminKey, config.sending.relay?.pass];
+}
+
 /** Open the database, migrate, and start every server in this process. */
 export async function startMailroom(options: StartOptions): Promise<RunningMailroom> {
   const { config } = options;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, knownSecrets(config));
   const ownsDatabase = !options.database;
   const database =
     options.database ??
@@ -68,8 +73,16 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     const core = await createCore({ db: database.db, countersDb: database.countersDb, config, logger, listen: database.listen });
 
     // A base64 body is 4/3 of the bytes it carries: the largest message must fit, with room for the JSON.
-    const maxBodySize = Math.ceil((config.smtp.maxMessageBytes * 4) / 3) + 1024 * 1024;
-    const http = createHttpServer({ router: appRouter, core, database, logger, version: VERSION, maxBodySize });
+    const messageBodyLimit = Math.ceil((config.smtp.maxMessageBytes * 4) / 3) + 1024 * 1024;
+    const http = createHttpServer({
+      router: appRouter,
+      core,
+      database,
+      logger,
+      version: VERSION,
+      messageBodyLimit,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+    });
     http.listen(config.http.port, config.http.host);
     await once(http, "listening");
     stops.unshift(async () => {

@@ -1,6 +1,6 @@
 import { ConfigError } from "@mailroom/contracts";
 import { createLogger } from "@mailroom/core";
-import { startMailroom } from "./app.js";
+import { knownSecrets, startMailroom } from "./app.js";
 import { loadConfig } from "./env.js";
 
 /** The process entry: HTTP API (and, as they land, the SMTP servers and delivery worker). */
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, knownSecrets(config));
   const app = await startMailroom({ config, logger });
   logger.info(
     { ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort },

@@ -16,6 +16,12 @@ export interface ContextInner {
   core: Core;
   logger: Logger;
   apiKey: string | undefined;
+  /**
+   * The caller, when the HTTP layer already authenticated it (before reading the body, so an
+   * unauthenticated caller never makes us read one). The auth middleware then does not count the
+   * request a second time; a rejection is the 401/429 it answers.
+   */
+  principal: Promise<Principal> | undefined;
   /** The Idempotency-Key request header, when sent. */
   idempotencyKey: string | undefined;
   response: ResponseControl;
@@ -26,14 +32,17 @@ export function createContextInner(opts: {
   core: Core;
   logger: Logger;
   apiKey?: string | undefined;
+  principal?: Promise<Principal> | undefined;
   idempotencyKey?: string | undefined;
+  response?: ResponseControl;
 }): ContextInner {
   return {
     core: opts.core,
     logger: opts.logger,
     apiKey: opts.apiKey,
+    principal: opts.principal,
     idempotencyKey: opts.idempotencyKey,
-    response: { headers: {} },
+    response: opts.response ?? { headers: {} },
   };
 }
 
@@ -48,18 +57,34 @@ export function extractApiKey(req: IncomingMessage): string | undefined {
   return url.searchParams.get("key") ?? undefined;
 }
 
-export function makeCreateContext(core: Core, logger: Logger) {
-  return ({ req }: { req: IncomingMessage }): ContextInner =>
-    createContextInner({ core, logger, apiKey: extractApiKey(req), idempotencyKey: headerValue(req, "idempotency-key") });
+/** The context of an HTTP request; `authenticated` is what the HTTP layer resolved before the body. */
+export function createRequestContext(
+  core: Core,
+  logger: Logger,
+  req: IncomingMessage,
+  authenticated?: { principal: Promise<Principal>; response: ResponseControl },
+): ContextInner {
+  return createContextInner({
+    core,
+    logger,
+    apiKey: extractApiKey(req),
+    idempotencyKey: headerValue(req, "idempotency-key"),
+    ...authenticated,
+  });
+}
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
 }
-}
 
-/** Procedure meta: trpc-to-openapi's, plus the success status a REST call answers with. */
-export type Meta = OpenApiMeta<{ successStatus?: 200 | 201 }>;
+/**
+ * Procedure meta: trpc-to-openapi's, plus the success status a REST call answers with, and
+ * `messageSizedBody` for the one procedure whose body may be as large as a message (every other
+ * body is limited to DEFAULT_BODY_LIMIT). `openapi.protect` (default true) also tells the HTTP layer
+ * to authenticate before reading a body, on every surface.
+ */
+export type Meta = OpenApiMeta<{ successStatus?: 200 | 201; messageSizedBody?: true }>;
 
 const t = initTRPC
   .context<ContextInner>()
@@ -118,7 +143,7 @@ export async function authenticate(core: Core, apiKey: string | undefined, respo
 }
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const principal = await authenticate(ctx.core, ctx.apiKey, ctx.response);
+  const principal = await (ctx.principal ?? authenticate(ctx.core, ctx.apiKey, ctx.response));
   return next({ ctx: { principal } });
 });
 

@@ -54,10 +54,14 @@ describe("one error model on both surfaces", () => {
     const small = await startTestServer({ MAILROOM_MAX_MESSAGE_BYTES: "2048" });
     try {
       const tenant = await small.createTenant();
-      // The REST body limit is the largest message in base64 plus 1 MiB for the JSON around it.
+      // Every route but send takes at most 1 MiB, whatever the message limit.
       const res = await small.call("POST", "/api/v1/keys", { key: tenant.api_key, body: { name: "x".repeat(2 * 1024 * 1024) } });
       expect(res.status).toBe(413);
-      expect(res.body).toEqual({ success: false, error: "Request body too large", code: "PAYLOAD_TOO_LARGE" });
+      expect(res.body).toEqual({
+        success: false,
+        error: "Request body too large: this endpoint takes at most 1048576 bytes",
+        code: "PAYLOAD_TOO_LARGE",
+      });
       const list = await small.call("GET", "/api/v1/keys", { key: tenant.api_key });
       expect(list.body.keys).toHaveLength(1);
     } finally {

@@ -25,4 +25,33 @@ describe("logs", () => {
     }
     expect(all).not.toContain(server.app.core.deps.config.adminKey!);
   });
+
+  it("never contain a key or password sent where no parameter name says so", async () => {
+    const tenant = await server.createTenant();
+    const key = tenant.api_key;
+    const password = "hunter2-correct-horse";
+    const from = lines.length;
+    await server.call("GET", `/api/v1/me?%6Bey=${key}`);
+    await server.call("GET", `/api/v1/me?k%65y=${key}`);
+    await server.call("GET", `/api/v1/me?KEY=${key}`);
+    await server.call("GET", `/api/v1/me?mistyped=${key.replace(/_/g, "%5F")}`);
+    await server.call("GET", `/nonexistent/${key}`);
+    await server.call("GET", `/api/v1/keys/${key}`);
+    await server.call("GET", `/trpc/keys.list?input=${encodeURIComponent(JSON.stringify({ key }))}`);
+    const input = encodeURIComponent(JSON.stringify({ domain: "ig.do", username: "leaky", password }));
+    await server.call("GET", `/trpc/accounts.create?input=${input}`, { key });
+    await server.call("GET", `/api/v1/me?password=${password}`);
+    // A tRPC input that fails inside a procedure is logged with the error, key-shaped values and all.
+    server.app.core.deps.logger.error({ input: { note: `pasted ${key} here` } }, `failed for ${key}`);
+
+    const logged = lines.slice(from).join("\n");
+    expect(lines.length - from).toBeGreaterThanOrEqual(10);
+    expect(logged).not.toContain(key);
+    expect(logged).not.toContain(key.slice("mr_live_".length));
+    expect(logged).not.toContain(password);
+    expect(logged).toContain("[redacted]");
+    const paths = lines.slice(from).map((l) => (JSON.parse(l) as { path?: string }).path).filter(Boolean);
+    expect(paths).toContain("/api/v1/me?%6Bey=[redacted]");
+    expect(paths).toContain("/nonexistent/[redacted]");
+  });
 });

@@ -142,6 +142,13 @@ const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true
 export const configSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
+  /** A client gets this long to send a whole request (headers and body): 25 MB at ~1 Mbit/s. */
+  MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int("must be a whole number of seconds")
+    .min(10, "must be 10 to 3600 seconds")
+    .max(3600, "must be 10 to 3600 seconds")
+    .default(300),
   SMTP_PORT: port.default(2525),
   SMTP_HOST: z.string().min(1).default("127.0.0.1"),
   SUBMISSION_PORT: port.default(2587),
@@ -192,7 +199,12 @@ export const configSchema = z.object({
 export type RawConfig = z.infer<typeof configSchema>;
 
 export interface MailroomConfig {
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Time a client has to send a whole request; the connection closes after it. */
+    requestTimeoutMs: number;
+  };
   smtp: {
     host: string;
     port: number;
@@ -251,7 +263,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
   }
   const c = result.data;
   return {
-    http: { host: c.HOST, port: c.PORT },
+    http: { host: c.HOST, port: c.PORT, requestTimeoutMs: c.MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS * 1000 },
     smtp: {
       host: c.SMTP_HOST,
       port: c.SMTP_PORT,

@@ -8,6 +8,7 @@ export const TRPC_CODES = [
   "UNAUTHORIZED",
   "FORBIDDEN",
   "NOT_FOUND",
+  "METHOD_NOT_SUPPORTED",
   "TIMEOUT",
   "CONFLICT",
   "PAYLOAD_TOO_LARGE",
@@ -38,6 +39,11 @@ export const ERROR_META = {
   ROUTE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "No such endpoint" },
   TENANT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Tenant not found" },
   KEY_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "API key not found" },
+  METHOD_NOT_ALLOWED: {
+    http: 405,
+    trpc: "METHOD_NOT_SUPPORTED",
+    message: "This endpoint does not answer this method; the Allow header lists the ones it does",
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     http: 415,
     trpc: "UNSUPPORTED_MEDIA_TYPE",
@@ -158,7 +164,7 @@ export const CODE_FOR_TRPC: Record<string, ErrorCode> = {
   BAD_REQUEST: "VALIDATION_ERROR",
   UNAUTHORIZED: "INVALID_API_KEY",
   NOT_FOUND: "ROUTE_NOT_FOUND",
-  METHOD_NOT_SUPPORTED: "ROUTE_NOT_FOUND",
+  METHOD_NOT_SUPPORTED: "METHOD_NOT_ALLOWED",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
   TOO_MANY_REQUESTS: "RATE_LIMITED",

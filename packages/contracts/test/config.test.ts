@@ -4,7 +4,7 @@ import { ConfigError, parseConfig } from "../src/config.js";
 describe("configuration", () => {
   it("has working defaults for an empty environment", () => {
     const c = parseConfig({});
-    expect(c.http).toEqual({ host: "127.0.0.1", port: 3000 });
+    expect(c.http).toEqual({ host: "127.0.0.1", port: 3000, requestTimeoutMs: 300_000 });
     expect(c.smtp).toEqual({
       host: "127.0.0.1",
       port: 2525,
@@ -33,6 +33,13 @@ describe("configuration", () => {
     ]);
     expect(c.rateLimits).toEqual({ free: 5, pro: 5000, lifetime: 10000 });
     expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it("reads the HTTP request timeout in seconds, 10 to 3600", () => {
+    expect(parseConfig({ MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: "60" }).http.requestTimeoutMs).toBe(60_000);
+    for (const bad of ["5", "3601", "1.5", "soon"]) {
+      expect(() => parseConfig({ MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: bad }), bad).toThrow(/MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS/);
+    }
   });
 
   it("names every bad variable in one error", () => {

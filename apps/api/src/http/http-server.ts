@@ -1,12 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { MailroomError } from "@mailroom/contracts";
 import type { Core, DatabaseHandle, Logger } from "@mailroom/core";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { classifyError, toErrorBody } from "../errors.js";
 import type { AppRouter } from "../root.js";
-import { makeCreateContext, type ContextInner } from "../trpc.js";
+import { createRequestContext, type ContextInner, type Meta } from "../trpc.js";
 import { serveDocs } from "./docs-page.js";
+import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from "./json-body.js";
 import { isMessageDownload, serveMessageDownload } from "./message-downloads.js";
 import { buildOpenApiDocument } from "./openapi-document.js";
+import { redactUrl } from "./redact-url.js";
+import {
+  authenticateFirst,
+  bodyLimitFor,
+  checkJsonContentType,
+  closeIfBodyUnread,
+  refused,
+  type Authenticated,
+} from "./request-gate.js";
 import { createRestHandler } from "./rest-handler.js";
 
 export interface HttpServerOptions {
@@ -15,18 +26,107 @@ export interface HttpServerOptions {
   database: DatabaseHandle;
   logger: Logger;
   version: string;
-  maxBodySize?: number;
+  /** The send route's body limit (every other route takes DEFAULT_BODY_LIMIT). */
+  messageBodyLimit?: number;
+  /** Time a client has to send a whole request. */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * The listener's own limits: a client gets HEADERS_TIMEOUT_MS for its headers (then 408 and the
+ * connection closes), MAX_HEADER_BYTES of them (431), and an idle keep-alive connection closes
+ * after KEEP_ALIVE_TIMEOUT_MS.
+ */
+export const HEADERS_TIMEOUT_MS = 20_000;
+export const MAX_HEADER_BYTES = 16 * 1024;
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 const REST_PREFIXES = ["/api/v1", "/v1"] as const;
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const { router, core, database, logger } = options;
-  const rest = createRestHandler(router, core, logger, options.maxBodySize ?? 1024 * 1024);
-  const trpc = createHTTPHandler({
+  const messageBodyLimit = options.messageBodyLimit ?? DEFAULT_BODY_LIMIT;
+  const rest = createRestHandler(router, core, logger, messageBodyLimit);
+  const trpc = createTrpcHandler(router, core, logger, messageBodyLimit);
+  let openApiJson: string | undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const pathname = url.pathname;
+
+    if (pathname === "/healthz") {
+      const ok = await database.ping(1500);
+      return sendJson(req, res, ok ? 200 : 503, { status: ok ? "ok" : "unavailable" });
+    }
+    if (pathname.startsWith("/trpc/")) return trpc(req, res, pathname);
+    if (pathname === "/docs" || pathname.startsWith("/docs/")) {
+      if (await serveDocs(pathname, res)) return;
+    }
+    const prefix = REST_PREFIXES.find((p) => pathname === p || pathname.startsWith(`${p}/`));
+    if (prefix) {
+      if (pathname === `${prefix}/openapi.json`) {
+        openApiJson ??= JSON.stringify(buildOpenApiDocument(router, options.version));
+        closeIfBodyUnread(req, res);
+        res.setHeader("Content-Type", "application/json");
+        res.end(openApiJson);
+        return;
+      }
+      const path = pathname.slice(prefix.length) || "/";
+      if (isMessageDownload(path)) return serveMessageDownload(core, logger, req, res, path);
+      return rest(req, res, path, url);
+    }
+    return sendJson(req, res, 404, toErrorBody({ code: "ROUTE_NOT_FOUND", message: "No such endpoint" }));
+  };
+
+  const server = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? 300_000,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // How often the two timeouts above are checked.
+      connectionsCheckingInterval: 2_000,
+    },
+    (req, res) => {
+      const started = process.hrtime.bigint();
+      const url = req.url ?? "/";
+      res.on("finish", () => {
+        logger.info(
+          {
+            method: req.method,
+            path: redactUrl(url),
+            status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          },
+          "http request",
+        );
+      });
+      handle(req, res).catch((err: unknown) => {
+        logger.error({ err }, "unhandled error in http handler");
+        if (!res.headersSent) sendJson(req, res, 500, toErrorBody({ code: "INTERNAL_ERROR", message: "Internal server error" }));
+        else res.destroy();
+      });
+    },
+  );
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  return server;
+}
+
+/**
+ * tRPC at /trpc, behind the same gate as REST: the key before the body, the content type, the
+ * body limit of the procedures called, the JSON limits. The body is handed to tRPC parsed; a
+ * failure at the gate becomes the context's error, so tRPC answers it in its own envelope.
+ */
+function createTrpcHandler(router: AppRouter, core: Core, logger: Logger, messageBodyLimit: number) {
+  const procedures = router._def.procedures as unknown as Record<string, { _def: { meta?: Meta } } | undefined>;
+  const gates = new WeakMap<IncomingMessage, { authenticated?: Authenticated; failure?: unknown }>();
+  const handler = createHTTPHandler({
     router,
     basePath: "/trpc/",
-    createContext: makeCreateContext(core, logger),
+    createContext: ({ req }): ContextInner => {
+      const gate = gates.get(req);
+      if (gate?.failure) throw gate.failure;
+      return createRequestContext(core, logger, req, gate?.authenticated);
+    },
     responseMeta: ({ ctx, errors }) => {
       const headers: Record<string, string> = { ...(ctx as ContextInner | undefined)?.response.headers };
       const error = errors[0];
@@ -39,63 +139,47 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
     },
   });
-  let openApiJson: string | undefined;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
-
-    if (pathname === "/healthz") {
-      const ok = await database.ping(1500);
-      return sendJson(res, ok ? 200 : 503, { status: ok ? "ok" : "unavailable" });
-    }
-    if (pathname.startsWith("/trpc/")) return trpc(req, res);
-    if (pathname === "/docs" || pathname.startsWith("/docs/")) {
-      if (await serveDocs(pathname, res)) return;
-    }
-    const prefix = REST_PREFIXES.find((p) => pathname === p || pathname.startsWith(`${p}/`));
-    if (prefix) {
-      if (pathname === `${prefix}/openapi.json`) {
-        openApiJson ??= JSON.stringify(buildOpenApiDocument(router, options.version));
-        res.setHeader("Content-Type", "application/json");
-        res.end(openApiJson);
-        return;
+  return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
+    // `/trpc/a.b` or a batch `/trpc/a.b,c.d`; a name we do not know is treated as protected.
+    const metas = pathname.slice("/trpc/".length).split(",").map((name) => procedures[name]?._def.meta);
+    const gate: { authenticated?: Authenticated; failure?: unknown } = {};
+    try {
+      gate.authenticated = await authenticateFirst(core, req, metas.some((meta) => meta?.openapi?.protect !== false));
+      if (await refused(gate.authenticated)) {
+        // The auth middleware answers the 401/429 (with the rate-limit headers); the body is never read.
+        refuseBody(req, res);
+      } else if (req.method !== "GET" && req.method !== "HEAD") {
+        checkJsonContentType(req);
+        const limit = Math.max(...metas.map((meta) => bodyLimitFor(meta, messageBodyLimit)));
+        setParsedBody(req, await parseJsonBody(await readBody(req, limit)));
       }
-      const path = pathname.slice(prefix.length);
-      if (isMessageDownload(path)) return serveMessageDownload(core, logger, req, res, path);
-      return rest(req, res, prefix.length);
+    } catch (err) {
+      if (!(err instanceof MailroomError)) logger.error({ err }, "trpc request gate failed");
+      gate.failure = err instanceof MailroomError ? err : new MailroomError("INTERNAL_ERROR", undefined, { cause: err });
+      refuseBody(req, res);
     }
-    return sendJson(res, 404, toErrorBody({ code: "ROUTE_NOT_FOUND", message: "No such endpoint" }));
+    gates.set(req, gate);
+    await handler(req, res);
   };
-
-  return createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    const url = req.url ?? "/";
-    res.on("finish", () => {
-      logger.info(
-        {
-          method: req.method,
-          path: redactUrl(url),
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        "http request",
-      );
-    });
-    handle(req, res).catch((err: unknown) => {
-      logger.error({ err }, "unhandled error in http handler");
-      if (!res.headersSent) sendJson(res, 500, toErrorBody({ code: "INTERNAL_ERROR", message: "Internal server error" }));
-      else res.destroy();
-    });
-  });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** tRPC must not read a body we refused: it gets an empty one, and the connection closes after the answer. */
+function refuseBody(req: IncomingMessage, res: ServerResponse): void {
+  setParsedBody(req, {});
+  closeIfBodyUnread(req, res);
+}
+
+/** tRPC's node adapter takes a body already read from `req.body` (it would re-read the stream otherwise). */
+function setParsedBody(req: IncomingMessage, body: unknown): void {
+  (req as IncomingMessage & { body?: unknown }).body = body === undefined ? "" : body;
+}
+
+function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  closeIfBodyUnread(req, res);
   res.statusCode = status;
   res.setHeader("Content-Type", "application/json");
   res.end(JSON.stringify(body));
 }
 
-/** An API key may arrive as ?key=…; it never reaches a log. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&]key=)[^&#]*/gi, "$1[redacted]");
-}
+export { redactUrl };

@@ -3,6 +3,8 @@ import { ERROR_META, MailroomError, isErrorCode } from "@mailroom/contracts";
 import type { Core, Logger } from "@mailroom/core";
 import { toErrorBody } from "../errors.js";
 import { authenticate, extractApiKey, type ResponseControl } from "../trpc.js";
+import { closeIfBodyUnread } from "./request-gate.js";
+import { methodNotAllowed } from "./rest-routes.js";
 
 /*
  * The two message routes that answer bytes, not JSON: the raw message (message/rfc822) and an
@@ -27,28 +29,24 @@ export async function serveMessageDownload(
 ): Promise<void> {
   const response: ResponseControl = { headers: {} };
   try {
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      throw new MailroomError("ROUTE_NOT_FOUND", "No such endpoint");
-    }
+    if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(["GET"]);
     const principal = await authenticate(core, extractApiKey(req), response);
     if (principal.kind !== "tenant") throw new MailroomError("TENANT_ONLY");
     const tenantId = principal.tenant.id;
 
     const raw = RAW.exec(path);
     if (raw) {
-      const bytes = await core.messages.raw(tenantId, decodeURIComponent(raw[1]!));
+      const bytes = await core.messages.raw(tenantId, decodePathParameter("id", raw[1]!));
       return send(res, req, response, 200, { "Content-Type": "message/rfc822" }, bytes);
     }
     const [, messageId, attachmentId] = ATTACHMENT.exec(path)!;
-    const file = await core.messages.attachment(tenantId, decodeURIComponent(messageId!), decodeURIComponent(attachmentId!));
-    return send(
-      res,
-      req,
-      response,
-      200,
-      { "Content-Type": file.contentType, "Content-Disposition": contentDisposition(file.filename) },
-      file.content,
+    const file = await core.messages.attachment(
+      tenantId,
+      decodePathParameter("id", messageId!),
+      decodePathParameter("attachment_id", attachmentId!),
     );
+    const headers = { "Content-Type": safeContentType(file.contentType), "Content-Disposition": contentDisposition(file.filename) };
+    return send(res, req, response, 200, headers, file.content);
   } catch (err) {
     const known = err instanceof MailroomError && isErrorCode(err.code) ? err : undefined;
     if (!known) logger.error({ err, path }, "message download failed");
@@ -66,6 +64,7 @@ function send(
   headers: Record<string, string>,
   body: Buffer,
 ): void {
+  closeIfBodyUnread(req, res);
   res.statusCode = status;
   for (const [name, value] of Object.entries({ ...response.headers, ...headers })) res.setHeader(name, value);
   res.setHeader("Content-Length", String(body.length));
@@ -75,9 +74,42 @@ function send(
   res.end(req.method === "HEAD" ? undefined : body);
 }
 
-/** `attachment; filename="report.pdf"; filename*=UTF-8''report.pdf` (RFC 6266), safe for any name. */
-function contentDisposition(filename: string | null): string {
-  if (!filename) return "attachment";
-  const ascii = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+/** `%zz` or an encoded lone surrogate in an id is the client's mistake: 400, not a URIError's 500. */
+function decodePathParameter(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new MailroomError("VALIDATION_ERROR", undefined, {
+      details: [{ path: [name], message: "Not valid percent-encoding (RFC 3986) of UTF-8" }],
+    });
+  }
+}
+
+/** type/subtype, optionally with parameters, in RFC 9110 tokens (a parameter value may be quoted). */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"[\\x20-\\x21\\x23-\\x5b\\x5d-\\x7e]*"))*$`);
+
+/**
+ * The content type a sender gave an attachment, if it is a well-formed media type; otherwise
+ * application/octet-stream. The sender is anyone on the internet: `application/x-€` or a CR/LF
+ * must neither break the header (a 500) nor add one.
+ */
+export function safeContentType(contentType: string): string {
+  const trimmed = contentType.trim();
+  return MEDIA_TYPE.test(trimmed) && trimmed.length <= 255 ? trimmed : "application/octet-stream";
+}
+
+/**
+ * `attachment; filename="report.pdf"; filename*=UTF-8''report.pdf` (RFC 6266), safe for any name:
+ * the quoted fallback keeps printable ASCII other than quotes, backslashes and `;`; `filename*` carries
+ * the whole name percent-encoded (RFC 8187), control characters (CR, LF, NUL…) left out of both.
+ */
+export function contentDisposition(filename: string | null): string {
+  const name = (filename ?? "")
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+  if (!name) return "attachment";
+  const ascii = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\;]/g, "_");
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

@@ -1,75 +1,98 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MailroomError } from "@mailroom/contracts";
 import type { Core, Logger } from "@mailroom/core";
-import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
+import { getTRPCErrorFromUnknown } from "@trpc/server";
 import { classifyError, toErrorBody } from "../errors.js";
 import type { AppRouter } from "../root.js";
-import { makeCreateContext, type ContextInner } from "../trpc.js";
-
-interface ShapeWithMailroom {
-  data?: { mailroom?: { code: string; message: string; details: { path: (string | number)[]; message: string }[] | null } };
-}
+import { createRequestContext, type ResponseControl } from "../trpc.js";
+import { parseJsonBody, readBody } from "./json-body.js";
+import { authenticateFirst, bodyLimitFor, checkJsonContentType, closeIfBodyUnread } from "./request-gate.js";
+import { restRoutes, type RestRoute } from "./rest-routes.js";
 
 /**
- * REST over the tRPC router. trpc-to-openapi writes its own error body, so the error shape our
- * errorFormatter produced is turned into the documented `{success:false, error, code, details}` here,
- * and the status and headers come from the catalogue via responseMeta.
+ * REST over the tRPC router, routed by each procedure's OpenAPI meta. In this order, so that no
+ * caller makes us read more than it may: route (404/405), key (401/429), path parameters (400),
+ * content type (415), size (413), JSON (400); then the procedure, through a caller with the
+ * principal already resolved. Every error answers our documented body, status from the catalogue.
  */
-export function createRestHandler(router: AppRouter, core: Core, logger: Logger, maxBodySize: number) {
-  const handler = createOpenApiNodeHttpHandler({
-    router,
-    maxBodySize,
-    createContext: makeCreateContext(core, logger),
-    responseMeta: ({ ctx, errors }) => {
-      const response = (ctx as ContextInner | undefined)?.response;
-      const headers: Record<string, string> = { ...response?.headers };
-      const error = errors[0];
-      if (error) {
-        const classified = classifyError(error);
-        return { status: classified.httpStatus, headers: { ...headers, ...classified.headers } };
-      }
-      return { status: response?.status ?? 200, headers };
-    },
-    onError: ({ error, path }) => {
-      if (classifyError(error).code === "INTERNAL_ERROR") {
-        logger.error({ err: error.cause ?? error, path }, "request failed");
-      }
-    },
-  });
+export function createRestHandler(router: AppRouter, core: Core, logger: Logger, messageBodyLimit: number) {
+  const routes = restRoutes(router);
+  const callerFor = router.createCaller;
 
-  return async (req: IncomingMessage, res: ServerResponse, prefixLength: number): Promise<void> => {
-    req.url = req.url?.slice(prefixLength) || "/";
-    normaliseContentType(req);
-    const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
-    res.end = ((chunk?: unknown) => {
-      if (res.statusCode >= 400 && typeof chunk === "string") chunk = JSON.stringify(toRestErrorBody(chunk));
-      return end(chunk);
-    }) as typeof res.end;
-    await handler(req, res);
+  return async (req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> => {
+    let response: ResponseControl = { headers: {} };
+    try {
+      const match = routes.match(req.method ?? "GET", path);
+      const route = match.route;
+      const authenticated = await authenticateFirst(core, req, route.protect);
+      if (authenticated) {
+        response = authenticated.response;
+        await authenticated.principal;
+      }
+      const input = await readInput(req, route, match.params, url, messageBodyLimit);
+      const ctx = createRequestContext(core, logger, req, authenticated);
+      const call = route.procedurePath.split(".").reduce<any>((node, key) => node[key], callerFor(ctx));
+      const data: unknown = await call(input);
+      sendJson(req, res, ctx.response.status ?? 200, ctx.response.headers, data);
+    } catch (cause) {
+      const error = getTRPCErrorFromUnknown(cause);
+      const classified = classifyError(error);
+      if (classified.code === "INTERNAL_ERROR") logger.error({ err: error.cause ?? error, path }, "request failed");
+      sendJson(req, res, classified.httpStatus, { ...response.headers, ...classified.headers }, toErrorBody(classified));
+    }
   };
 }
 
-function toRestErrorBody(serialised: string) {
-  try {
-    const shape = JSON.parse(serialised) as ShapeWithMailroom;
-    const m = shape.data?.mailroom;
-    if (m) return toErrorBody({ code: m.code as never, message: m.message, ...(m.details ? { details: m.details } : {}) });
-  } catch {
-    // fall through: not our shape
+/** A procedure's input: the JSON body (POST, PUT, PATCH) or the query string, and the path parameters. */
+async function readInput(
+  req: IncomingMessage,
+  route: RestRoute,
+  params: Record<string, string>,
+  url: URL,
+  messageBodyLimit: number,
+): Promise<unknown> {
+  const pathInput = decodePathParameters(params);
+  if (!route.takesBody) {
+    if (!route.hasInput) return undefined;
+    return { ...queryInput(url, route), ...pathInput };
   }
-  return toErrorBody({ code: "INTERNAL_ERROR", message: "Internal server error" });
+  checkJsonContentType(req);
+  const body = await parseJsonBody(await readBody(req, bodyLimitFor(route.meta, messageBodyLimit)));
+  if (!route.hasInput) return undefined;
+  if (body === undefined) return { ...pathInput };
+  // A body that is not an object keeps its shape (the schema refuses it); path parameters win.
+  return body !== null && typeof body === "object" && !Array.isArray(body) ? { ...body, ...pathInput } : body;
 }
 
-/**
- * trpc-to-openapi parses a body only when content-type is exactly application/json. Accept the
- * forms clients really send (charset parameters) and a body-less POST with no content-type at all.
- */
-function normaliseContentType(req: IncomingMessage): void {
-  const type = req.headers["content-type"];
-  if (type && /^application\/json\s*(;|$)/i.test(type)) {
-    req.headers["content-type"] = "application/json";
-  } else if (!type && !req.headers["transfer-encoding"] && (req.headers["content-length"] ?? "0") === "0") {
-    req.headers["content-type"] = "application/json";
+/** `%zz` or an encoded lone surrogate is a client's mistake: 400, never a URIError's 500. */
+function decodePathParameters(params: Record<string, string>): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    try {
+      decoded[name] = decodeURIComponent(value);
+    } catch {
+      throw new MailroomError("VALIDATION_ERROR", undefined, {
+        details: [{ path: [name], message: "Not valid percent-encoding (RFC 3986) of UTF-8" }],
+      });
+    }
   }
+  return decoded;
 }
 
-export { classifyError };
+/** Query parameters: one value as a string, repeated ones (or array fields) as an array. */
+function queryInput(url: URL, route: RestRoute): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(key);
+    query[key] = values.length === 1 && !route.arrayFields.has(key) ? values[0]! : values;
+  }
+  return query;
+}
+
+function sendJson(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: unknown) {
+  closeIfBodyUnread(req, res);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader("Content-Type", "application/json");
+  res.end(JSON.stringify(body));
+}

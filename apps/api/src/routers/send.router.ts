@@ -15,6 +15,7 @@ export const sendRouter = router({
           "From one of your mailboxes or any address on one of your active domains. Hosted recipients get it at " +
           "once; others are queued. Send an Idempotency-Key header to make retries safe (24 h).",
       },
+      messageSizedBody: true,
     })
     .input(zSendInput)
     .output(zSendResult)
