@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { CreateDomainInput, CreateTenantInput, SendInput } from "@mailroom/contracts";
 import type { CoreDeps } from "./deps.js";
 import {
@@ -54,6 +55,7 @@ import type { InboxQuery } from "./messages/message.repository.js";
 import { NewMailSignal } from "./messages/new-mail-signal.js";
 import { decideRecipient } from "./smtp/recipient-policy.js";
 import { startSmtpReceiver } from "./smtp/smtp-receiver.js";
+import { MessageMemory } from "./smtp/message-spool.js";
 import { pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
 
@@ -66,6 +68,8 @@ export async function createCore(deps: CoreDeps) {
   const keyLookup = createKeyLookup(deps);
   const newMail = new NewMailSignal(deps);
   const sending = createSendingContext(deps, newMail);
+  // One budget of message bytes in memory for both SMTP listeners: together they hold no more.
+  const messageMemory = new MessageMemory(deps.config.smtp.limits.memoryBytes, join(deps.config.dataDir, "spool"));
   return {
     deps,
     adminKeyFile: admin.writtenTo,
@@ -127,7 +131,7 @@ export async function createCore(deps: CoreDeps) {
     },
     receiving: {
       /** The MX on config.smtp (or `listenOn`); close() it to stop. */
-      startReceiver: (listenOn?: { host: string; port: number }) => startSmtpReceiver(deps, newMail, listenOn),
+      startReceiver: (listenOn?: { host: string; port: number }) => startSmtpReceiver(deps, newMail, messageMemory, listenOn),
       decideRecipient: (address: string) => decideRecipient(deps, address),
       /** Ends pending waits (503) so shutdown need not sit out their timeouts. */
       closeWaits: () => newMail.close(),
@@ -143,7 +147,7 @@ export async function createCore(deps: CoreDeps) {
       createWorker: (options?: DeliveryWorkerOptions) => sending.createWorker(options),
       /** SMTP submission on config.smtp.submissionPort (or `listenOn`); close() it to stop. */
       startSubmission: (tls?: { key: Buffer; cert: Buffer }, listenOn?: { host: string; port: number }) =>
-        startSubmissionServer(deps, sending.context, tls, listenOn),
+        startSubmissionServer(deps, sending.context, tls, messageMemory, listenOn),
       systemDkimKey: () => sending.context.systemKey(),
     },
 
