@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getTestDatabase } from "./support/test-database.js";
 import { download, listInbox, newInbox, startReceivingServer, type TestInbox } from "./support/receiving.js";
 import { SmtpSession } from "./support/smtp-session.js";
 import type { TestServer } from "./support/test-server.js";
@@ -280,6 +281,49 @@ describe("memory held by unfinished DATA (MAILROOM_SMTP_MEMORY_BYTES)", () => {
       expect(JSON.stringify(line)).not.toContain("aaaaaaaa");
     }
   }, 120_000);
+});
+
+describe("parse limits on the submission port", () => {
+  let server: TestServer;
+  let sender: TestInbox;
+  let neighbour: TestInbox;
+  beforeAll(async () => {
+    server = await startReceivingServer({}, { backgroundJobs: false });
+    sender = await newInbox(server);
+    neighbour = await newInbox(server);
+  });
+  afterAll(() => server.stop());
+
+  it("refuses 100,000 header fields with 554 5.6.0 for hosted and remote recipients alike, queues nothing, and takes the next message", async () => {
+    const session = await SmtpSession.open(server.app.submissionPort);
+    const header = `From: ${sender.address}\r\n`;
+    const manyFields = `${header}${Array.from({ length: 100_000 }, (_, i) => `X-F${i}: v\r\n`).join("")}Subject: many\r\n\r\nbody\r\n`;
+    try {
+      await session.command("EHLO client.test");
+      const credentials = Buffer.from(`\0${sender.address}\0securePass123`).toString("base64");
+      expect(await session.command(`AUTH PLAIN ${credentials}`)).toMatch(/^235 /);
+      for (const recipient of [neighbour.address, "someone@remote.example"]) {
+        expect(await session.command(`MAIL FROM:<${sender.address}>`)).toMatch(/^250 /);
+        expect(await session.command(`RCPT TO:<${recipient}>`)).toMatch(/^250 /);
+        expect(await session.data(manyFields)).toBe(
+          "554 5.6.0 Message refused: a header section is larger than 1 MiB (or has too many fields)",
+        );
+        expect(await session.command("RSET")).toMatch(/^250 /);
+      }
+      const { db } = await getTestDatabase();
+      const queued = await db.selectFrom("outbound_messages").select("id").where("tenant_id", "=", sender.tenantId).execute();
+      expect(queued).toEqual([]);
+      expect(await listInbox(server, neighbour)).toEqual([]);
+
+      expect(await session.command(`MAIL FROM:<${sender.address}>`)).toMatch(/^250 /);
+      expect(await session.command(`RCPT TO:<${neighbour.address}>`)).toMatch(/^250 /);
+      expect(await session.data(`${header}Subject: fine\r\n\r\nbody\r\n`)).toMatch(/^250 2\.0\.0 Queued as /);
+    } finally {
+      session.close();
+    }
+    expect((await listInbox(server, neighbour)).map((m) => m.subject)).toEqual(["fine"]);
+    expect(server.app.smtpStats().submission).toMatchObject({ bytesInMemory: 0, spoolFiles: 0 });
+  }, 60_000);
 });
 
 function statSize(path: string): number {

@@ -1,4 +1,7 @@
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { MailroomError } from "@mailroom/contracts";
+import { Splitter } from "@zone-eu/mailsplit";
 import { simpleParser, type AddressObject, type Attachment, type EmailAddress } from "mailparser";
 import type { HeaderLine, MailAddress } from "./message.table.js";
 
@@ -58,6 +61,17 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     attachments: mail.attachments.map(toParsedAttachment),
     preview: preview(text, html),
   };
+}
+
+/**
+ * Throws MESSAGE_UNREADABLE for a message parseMessage would refuse, without decoding it: the
+ * same splitter with the same limits, so mail a sender can send is the mail a mailbox can store.
+ */
+export async function checkMessageStructure(raw: Buffer): Promise<void> {
+  const discard = new Writable({ objectMode: true, write: (_node, _encoding, done) => done() });
+  await pipeline(Readable.from([raw]), new Splitter(), discard).catch((err: unknown) => {
+    throw parseLimitError(err) ?? err;
+  });
 }
 
 /** The attachments of a raw message, content included (for downloads: only the raw is stored). */

@@ -1,5 +1,6 @@
 import type { CoreDeps } from "../deps.js";
 import type { Mailbox } from "../mailboxes/mailbox.service.js";
+import { checkMessageStructure } from "../messages/message-parser.js";
 import { signMessage } from "./dkim-signer.js";
 import { completeHeaders, fromAddresses, readHeaders } from "./header-block.js";
 import { newMessageIdHeader } from "./message-composer.js";
@@ -18,7 +19,8 @@ export class SubmissionRefused extends Error {
 
 /**
  * A message submitted over SMTP by an authenticated mailbox: From must be that mailbox; Message-ID
- * and Date are added when missing; signed, then queued like an API send.
+ * and Date are added when missing; signed, then queued like an API send. A message our own parser
+ * cannot read (MESSAGE_UNREADABLE) is refused whatever its recipients: a remote MX would refuse it too.
  */
 export async function submitMessage(
   deps: CoreDeps,
@@ -27,6 +29,7 @@ export async function submitMessage(
   recipients: string[],
   raw: Buffer,
 ): Promise<Enqueued> {
+  await checkMessageStructure(raw);
   const headers = readHeaders(raw);
   const from = fromAddresses(headers);
   if (from.length !== 1 || from[0] !== mailbox.address) {
