@@ -138,8 +138,12 @@ describe("new connections per client per minute (both listeners)", () => {
 describe("idle and DATA timeouts", () => {
   let server: TestServer;
   let inbox: TestInbox;
+  const log = logCollector();
   beforeAll(async () => {
-    server = await startReceivingServer({ MAILROOM_SMTP_IDLE_TIMEOUT_S: "1", MAILROOM_SMTP_DATA_TIMEOUT_S: "2" });
+    server = await startReceivingServer(
+      { MAILROOM_SMTP_IDLE_TIMEOUT_S: "1", MAILROOM_SMTP_DATA_TIMEOUT_S: "2" },
+      { logTo: log.logTo },
+    );
     inbox = await newInbox(server);
   });
   afterAll(() => server.stop());
@@ -155,6 +159,10 @@ describe("idle and DATA timeouts", () => {
       } finally {
         session.close();
       }
+      const component = listener === "MX" ? "smtp-mx" : "smtp-submission";
+      expect(log.lines.filter((l) => l.msg === "smtp session closed" && l.component === component)).toEqual([
+        expect.objectContaining({ ip: "127.0.0.1", reason: "Timeout - closing connection" }),
+      ]);
     });
   }
 
@@ -178,6 +186,9 @@ describe("idle and DATA timeouts", () => {
     await until("the message's memory to be given back", () => server.app.smtpStats().mx.bytesInMemory === 0);
     expect(server.app.smtpStats().mx).toMatchObject({ spoolFiles: 0, bytesInMemory: 0 });
     expect(await listInbox(server, inbox)).toEqual([]);
+    expect(log.lines.filter((l) => l.reason === "data timeout")).toEqual([
+      expect.objectContaining({ msg: "smtp session closed", ip: "127.0.0.1", limitMs: 2000 }),
+    ]);
   });
 });
 

@@ -52,8 +52,15 @@ export class MxSmtpServer extends SMTPServer {
     connection.on("connect", (data: Parameters<SMTPServer["_onClientConnect"]>[0]) => this._onClientConnect(data));
 
     const send = connection.send.bind(connection);
-    connection.send = (code, data, context) =>
-      send(code, data, typeof data === "string" && OWN_ENHANCED_CODE.test(data) ? false : context);
+    connection.send = (code, data, context) => {
+      const ownCode = typeof data === "string" && OWN_ENHANCED_CODE.test(data);
+      // Our own 421s are logged where they are decided; the library's (idle timeout, too many
+      // unrecognised commands, a command line over its limit) are logged here, one line each.
+      if (code === 421 && !ownCode) {
+        this.guards.log.info({ ip: plainIp(connection.remoteAddress), session: connection.id, reason: String(data) }, "smtp session closed");
+      }
+      return send(code, data, ownCode ? false : context);
+    };
 
     // SMTPConnection#init, with admission by the limits and the pause before the greeting from the setting.
     connection._setListeners(() => {

@@ -125,7 +125,8 @@ export async function startSmtpReceiver(
               );
           },
           (err: unknown) => {
-            log.warn({ err, session: session.id }, "reading DATA failed");
+            // Mostly a client that left or hit the DATA deadline (logged there); a spool file failing is ours.
+            log.info({ err: err instanceof Error ? err.message : String(err), session: session.id }, "reading DATA failed");
             finish(smtpError(451, "4.3.0 Error reading the message, try again later"));
           },
         );

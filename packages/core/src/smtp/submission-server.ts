@@ -124,7 +124,7 @@ export async function startSubmissionServer(
             );
         },
         (err: unknown) => {
-          log.warn({ err, session: session.id }, "reading DATA failed");
+          log.info({ err: err instanceof Error ? err.message : String(err), session: session.id }, "reading DATA failed");
           callback(smtpError(451, "4.3.0 Error reading the message, try again later"));
         },
       );
