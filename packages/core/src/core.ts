@@ -69,7 +69,11 @@ export async function createCore(deps: CoreDeps) {
   const newMail = new NewMailSignal(deps);
   const sending = createSendingContext(deps, newMail);
   // One budget of message bytes in memory for both SMTP listeners: together they hold no more.
-  const messageMemory = new MessageMemory(deps.config.smtp.limits.memoryBytes, join(deps.config.dataDir, "spool"));
+  const messageMemory = new MessageMemory(
+    deps.config.smtp.limits.memoryBytes,
+    join(deps.config.dataDir, "spool"),
+    deps.logger.child({ component: "smtp-spool" }),
+  );
   return {
     deps,
     adminKeyFile: admin.writtenTo,

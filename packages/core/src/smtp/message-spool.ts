@@ -2,11 +2,15 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { Logger } from "pino";
 import type { SMTPServerDataStream } from "smtp-server";
 import { smtpError } from "./smtp-replies.js";
 
-/** How long a received message may wait for room in memory before it is answered 451 4.3.2. */
-export const PROCESSING_WAIT_MS = 120_000;
+/**
+ * How long a received message may wait for room in memory before it is answered 451 4.3.2: well
+ * inside the 10 minutes a client waits for the reply to the final dot (RFC 5321 §4.5.3.2.6).
+ */
+export const PROCESSING_WAIT_MS = 300_000;
 /** Spool files this old at start-up were left by a process that died: nothing reads them any more. */
 const STALE_SPOOL_MS = 24 * 60 * 60 * 1000;
 
@@ -33,6 +37,7 @@ export class MessageMemory {
   constructor(
     readonly capacity: number,
     readonly spoolDir: string,
+    private readonly log: Logger,
   ) {
     mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
     removeStaleFiles(spoolDir);
@@ -85,9 +90,10 @@ export class MessageMemory {
     return path;
   }
 
+  /** Never throws: the message is done with, a file that cannot be deleted is for the operator. */
   async removeFile(path: string): Promise<void> {
-    await rm(path, { force: true });
     this.files.delete(path);
+    await rm(path, { force: true }).catch((err: unknown) => this.log.warn({ err, path }, "spool file not deleted"));
   }
 
   private grantWaiting(): void {
