@@ -12,6 +12,7 @@ import {
   type DatabaseHandle,
   type DeliveryWorker,
   type Logger,
+  type SmtpListenerStats,
 } from "@mailroom/core";
 import { backgroundJobs, scheduleJobs } from "./background-jobs.js";
 import { createHttpServer } from "./http/http-server.js";
@@ -44,6 +45,8 @@ export interface RunningMailroom {
   deliveryWorker: DeliveryWorker | undefined;
   /** The MX (SMTP receiver) port. */
   smtpPort: number;
+  /** Sessions and message memory of the two SMTP listeners now. */
+  smtpStats(): { mx: SmtpListenerStats; submission: SmtpListenerStats };
   stop(): Promise<void>;
 }
 
@@ -121,6 +124,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       submissionPort: submission.port,
       deliveryWorker: worker,
       smtpPort: mx.port,
+      smtpStats: () => ({ mx: mx.stats(), submission: submission.stats() }),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();
       },

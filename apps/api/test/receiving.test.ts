@@ -29,7 +29,13 @@ let dns: TestDnsServer;
 beforeAll(async () => {
   // SPF/DKIM/DMARC look-ups (and domain verification) go to a loopback DNS server, never outside.
   dns = await TestDnsServer.start();
-  server = await startReceivingServer({ MAILROOM_MAX_MESSAGE_BYTES: "200000", MAILROOM_DNS_SERVERS: dns.address });
+  server = await startReceivingServer({
+    MAILROOM_MAX_MESSAGE_BYTES: "200000",
+    MAILROOM_DNS_SERVERS: dns.address,
+    // Every session here comes from 127.0.0.1, 50 of them at once in one test: above the per-client defaults.
+    MAILROOM_SMTP_MAX_SESSIONS_PER_IP: "100",
+    MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE: "1000",
+  });
   port = server.app.smtpPort;
 });
 afterAll(async () => {

@@ -53,6 +53,9 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
     MAILROOM_DNS_SERVERS: options.dns,
     // The bench's load is one tenant's: no plan limit may be what is measured.
     MAILROOM_RATE_LIMITS: "free:100000000,pro:100000000,lifetime:100000000",
+    // Every bench session comes from 127.0.0.1: the per-client SMTP limits must not be what is measured either.
+    MAILROOM_SMTP_MAX_SESSIONS_PER_IP: "100000",
+    MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE: "1000000",
     LOG_LEVEL: "warn",
     ...(options.store.kind === "postgres" ? { DATABASE_URL: options.store.url } : { MAILROOM_DATA_DIR: options.store.dataDir }),
     ...(options.greetPauseMs === undefined ? {} : { MAILROOM_GREET_PAUSE_MS: String(options.greetPauseMs) }),

@@ -137,6 +137,14 @@ const retrySchedule = z.string().transform((value, ctx) => {
 
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 900, 3600, 14400];
 
+/** A whole number from `min` to `max`, with one message that names the range for either bound. */
+function wholeNumber(min: number, max: number, meaning = "") {
+  const message = `must be a whole number from ${min} to ${max}${meaning}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+}
+
+const MIB = 1024 * 1024;
+
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 export const configSchema = z.object({
@@ -156,6 +164,14 @@ export const configSchema = z.object({
   SMTP_TLS_KEY: z.string().min(1).optional(),
   MAILROOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024, "must be at least 1024").default(25 * 1024 * 1024),
   MAILROOM_GREET_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  // Limits of each SMTP listener (MX and submission), so that the internet cannot exhaust memory or sockets.
+  MAILROOM_SMTP_MAX_SESSIONS: wholeNumber(1, 100_000).default(500),
+  MAILROOM_SMTP_MAX_SESSIONS_PER_IP: wholeNumber(1, 100_000).default(20),
+  MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(120),
+  MAILROOM_SMTP_MEMORY_BYTES: wholeNumber(64 * 1024, 64 * 1024 * MIB, " (bytes, at least 64 KiB)").default(64 * MIB),
+  MAILROOM_SMTP_IDLE_TIMEOUT_S: wholeNumber(1, 3600, " (seconds)").default(300),
+  MAILROOM_SMTP_DATA_TIMEOUT_S: wholeNumber(1, 86_400, " (seconds)").default(600),
+  MAILROOM_SMTP_MAX_BAD_RECIPIENTS: wholeNumber(1, 10_000).default(20),
   // sending (issue 6)
   SMTP_RELAY_URL: relayUrl.optional(),
   MAILROOM_MAX_DELIVERY_HOURS: z.coerce.number().positive("must be more than 0").default(48),
@@ -215,6 +231,7 @@ export interface MailroomConfig {
     tls: { certPath: string; keyPath: string } | null;
     /** How long the MX waits before its greeting; a client that talks first is refused. */
     greetPauseMs: number;
+    limits: SmtpLimits;
   };
   sending: {
     /** The smarthost every remote recipient goes through; null = each recipient domain's MX. */
@@ -248,6 +265,24 @@ export interface MailroomConfig {
   logLevel: RawConfig["LOG_LEVEL"];
 }
 
+/** What each SMTP listener (MX, submission) allows; refusals are 421, the client may come back. */
+export interface SmtpLimits {
+  /** Sessions open at once on one listener. */
+  maxSessions: number;
+  /** Sessions open at once from one client address (IPv6: one /64) on one listener. */
+  maxSessionsPerIp: number;
+  /** New connections from one client address (IPv6: one /64) in any 60 seconds, on one listener. */
+  connectionsPerIpPerMinute: number;
+  /** Message bytes held in memory by all sessions of the process together; beyond it DATA goes to a file. */
+  memoryBytes: number;
+  /** A session that sends nothing for this long is closed. */
+  idleTimeoutMs: number;
+  /** Time from the 354 to the final dot. */
+  dataTimeoutMs: number;
+  /** Unknown-recipient refusals per session before the MX hangs up (directory harvesting). */
+  maxBadRecipients: number;
+}
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
@@ -271,6 +306,15 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
       maxMessageBytes: c.MAILROOM_MAX_MESSAGE_BYTES,
       tls: c.SMTP_TLS_CERT && c.SMTP_TLS_KEY ? { certPath: c.SMTP_TLS_CERT, keyPath: c.SMTP_TLS_KEY } : null,
       greetPauseMs: c.MAILROOM_GREET_PAUSE_MS,
+      limits: {
+        maxSessions: c.MAILROOM_SMTP_MAX_SESSIONS,
+        maxSessionsPerIp: c.MAILROOM_SMTP_MAX_SESSIONS_PER_IP,
+        connectionsPerIpPerMinute: c.MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE,
+        memoryBytes: c.MAILROOM_SMTP_MEMORY_BYTES,
+        idleTimeoutMs: c.MAILROOM_SMTP_IDLE_TIMEOUT_S * 1000,
+        dataTimeoutMs: c.MAILROOM_SMTP_DATA_TIMEOUT_S * 1000,
+        maxBadRecipients: c.MAILROOM_SMTP_MAX_BAD_RECIPIENTS,
+      },
     },
     sending: {
       relay: c.SMTP_RELAY_URL ?? null,

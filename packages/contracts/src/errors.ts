@@ -95,6 +95,11 @@ export const ERROR_META = {
   MESSAGE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Message not found" },
   ATTACHMENT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Attachment not found" },
   WAIT_TIMEOUT: { http: 408, trpc: "TIMEOUT", message: "No matching message arrived before the timeout" },
+  MESSAGE_UNREADABLE: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "The message is beyond what this server parses (a header section over 1 MiB, or over 1000 MIME parts)",
+  },
 
   // sending (issue 6)
   SENDER_NOT_ALLOWED: {

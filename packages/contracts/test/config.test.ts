@@ -12,6 +12,15 @@ describe("configuration", () => {
       maxMessageBytes: 26214400,
       tls: null,
       greetPauseMs: 100,
+      limits: {
+        maxSessions: 500,
+        maxSessionsPerIp: 20,
+        connectionsPerIpPerMinute: 120,
+        memoryBytes: 64 * 1024 * 1024,
+        idleTimeoutMs: 300_000,
+        dataTimeoutMs: 600_000,
+        maxBadRecipients: 20,
+      },
     });
     expect(c.dnsServers).toEqual([]);
     expect(c.databaseUrl).toBeUndefined();
@@ -80,5 +89,40 @@ describe("configuration", () => {
       'MAILROOM_DNS_SERVERS: "dns.example" is not <ip> or <ip>:<port> (IPv6 as [addr]:port)',
     );
     expect(() => parseConfig({ MAILROOM_GREET_PAUSE_MS: "-1" })).toThrow(/MAILROOM_GREET_PAUSE_MS: /);
+  });
+
+  it("reads the SMTP limits, and names the range when one is out of it or not a whole number", () => {
+    const c = parseConfig({
+      MAILROOM_SMTP_MAX_SESSIONS: "3",
+      MAILROOM_SMTP_MAX_SESSIONS_PER_IP: "2",
+      MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE: "5",
+      MAILROOM_SMTP_MEMORY_BYTES: "65536",
+      MAILROOM_SMTP_IDLE_TIMEOUT_S: "1",
+      MAILROOM_SMTP_DATA_TIMEOUT_S: "2",
+      MAILROOM_SMTP_MAX_BAD_RECIPIENTS: "1",
+    });
+    expect(c.smtp.limits).toEqual({
+      maxSessions: 3,
+      maxSessionsPerIp: 2,
+      connectionsPerIpPerMinute: 5,
+      memoryBytes: 65536,
+      idleTimeoutMs: 1000,
+      dataTimeoutMs: 2000,
+      maxBadRecipients: 1,
+    });
+
+    const bad: [string, string, string][] = [
+      ["MAILROOM_SMTP_MAX_SESSIONS", "0", "must be a whole number from 1 to 100000"],
+      ["MAILROOM_SMTP_MAX_SESSIONS", "2.5", "must be a whole number from 1 to 100000"],
+      ["MAILROOM_SMTP_MAX_SESSIONS_PER_IP", "-1", "must be a whole number from 1 to 100000"],
+      ["MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE", "0", "must be a whole number from 1 to 1000000"],
+      ["MAILROOM_SMTP_MEMORY_BYTES", "1024", "must be a whole number from 65536 to 68719476736 (bytes, at least 64 KiB)"],
+      ["MAILROOM_SMTP_IDLE_TIMEOUT_S", "3601", "must be a whole number from 1 to 3600 (seconds)"],
+      ["MAILROOM_SMTP_DATA_TIMEOUT_S", "soon", "must be a whole number from 1 to 86400 (seconds)"],
+      ["MAILROOM_SMTP_MAX_BAD_RECIPIENTS", "0", "must be a whole number from 1 to 10000"],
+    ];
+    for (const [name, value, message] of bad) {
+      expect(() => parseConfig({ [name]: value }), `${name}=${value}`).toThrow(`${name}: ${message}`);
+    }
   });
 });

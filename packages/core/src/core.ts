@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { CreateDomainInput, CreateTenantInput, SendInput, UpdateDomainInput } from "@mailroom/contracts";
 import type { CoreDeps } from "./deps.js";
 import {
@@ -55,6 +56,7 @@ import type { InboxQuery } from "./messages/message.repository.js";
 import { NewMailSignal } from "./messages/new-mail-signal.js";
 import { decideRecipients } from "./recipients/recipient-rule.js";
 import { startSmtpReceiver } from "./smtp/smtp-receiver.js";
+import { MessageMemory } from "./smtp/message-spool.js";
 import { pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
 
@@ -67,6 +69,12 @@ export async function createCore(deps: CoreDeps) {
   const keyLookup = createKeyLookup(deps);
   const newMail = new NewMailSignal(deps);
   const sending = createSendingContext(deps, newMail);
+  // One budget of message bytes in memory for both SMTP listeners: together they hold no more.
+  const messageMemory = new MessageMemory(
+    deps.config.smtp.limits.memoryBytes,
+    join(deps.config.dataDir, "spool"),
+    deps.logger.child({ component: "smtp-spool" }),
+  );
   return {
     deps,
     adminKeyFile: admin.writtenTo,
@@ -129,7 +137,7 @@ export async function createCore(deps: CoreDeps) {
     },
     receiving: {
       /** The MX on config.smtp (or `listenOn`); close() it to stop. */
-      startReceiver: (listenOn?: { host: string; port: number }) => startSmtpReceiver(deps, newMail, listenOn),
+      startReceiver: (listenOn?: { host: string; port: number }) => startSmtpReceiver(deps, newMail, messageMemory, listenOn),
       /** The recipient rule the MX, the send API and submission share. */
       decideRecipients: (addresses: readonly string[]) => decideRecipients(deps, addresses),
       /** Ends pending waits (503) so shutdown need not sit out their timeouts. */
@@ -146,7 +154,7 @@ export async function createCore(deps: CoreDeps) {
       createWorker: (options?: DeliveryWorkerOptions) => sending.createWorker(options),
       /** SMTP submission on config.smtp.submissionPort (or `listenOn`); close() it to stop. */
       startSubmission: (tls?: { key: Buffer; cert: Buffer }, listenOn?: { host: string; port: number }) =>
-        startSubmissionServer(deps, sending.context, tls, listenOn),
+        startSubmissionServer(deps, sending.context, tls, messageMemory, listenOn),
       systemDkimKey: () => sending.context.systemKey(),
     },
 

@@ -20,5 +20,5 @@ export type {
   MessageAttachment,
   WaitOptions,
 } from "./messages/message.service.js";
-export type { SmtpReceiver } from "./smtp/smtp-receiver.js";
+export type { SmtpListenerStats, SmtpReceiver } from "./smtp/smtp-receiver.js";
 export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";

@@ -8,7 +8,8 @@ export type ZoneRecord =
   | { type: "TXT"; value: string }
   | { type: "MX"; value: string; priority: number }
   | { type: "CNAME"; value: string }
-  | { type: "A"; value: string };
+  | { type: "A"; value: string }
+  | { type: "AAAA"; value: string };
 
 const SERVFAIL = 2;
 const NXDOMAIN = 3;
@@ -127,6 +128,8 @@ function toAnswer(question: Question, record: ZoneRecord): Answer {
       return { ...common, type: "CNAME", data: record.value };
     case "A":
       return { ...common, type: "A", data: record.value };
+    case "AAAA":
+      return { ...common, type: "AAAA", data: record.value };
   }
 }
 

@@ -23,8 +23,9 @@ export class SmtpSession {
     socket.on("error", () => undefined);
   }
 
-  static async open(port: number, host = "127.0.0.1"): Promise<SmtpSession> {
-    const socket = connect(port, host);
+  /** `localAddress`: the source address, e.g. 127.0.0.2 to be a second client on Linux loopback. */
+  static async open(port: number, host = "127.0.0.1", localAddress?: string): Promise<SmtpSession> {
+    const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
       socket.once("error", reject);

@@ -26,6 +26,7 @@ export async function lookupMx(domain: string, servers: readonly string[]): Prom
   if (servers.length > 0) resolver.setServers([...servers]);
 
   let exchanges: string[];
+  let implicitMx = false;
   try {
     const records = await resolver.resolveMx(domain);
     if (records.length === 1 && (records[0]!.exchange === "" || records[0]!.exchange === ".")) {
@@ -35,33 +36,60 @@ export async function lookupMx(domain: string, servers: readonly string[]): Prom
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === "ENOTFOUND") return { kind: "none", reason: `${domain} does not exist (NXDOMAIN)` };
-    if (code !== "ENODATA") return { kind: "temporary", reason: `MX lookup for ${domain} failed: ${code ?? err}` };
+    if (code !== "ENODATA") return { kind: "temporary", reason: `MX look-up for ${domain} failed: ${dnsFailure(code, err)}` };
     exchanges = [domain];
+    implicitMx = true;
   }
 
   const hosts: MxTarget[] = [];
-  let lastFailure = "";
+  const failures: Exclude<HostAddresses, { kind: "found" }>[] = [];
   for (const name of exchanges) {
     if (isIP(name)) {
       hosts.push({ name, address: name });
       continue;
     }
-    const addresses = await resolveHost(resolver, name);
-    if (addresses.length === 0) lastFailure = `${name} has no address`;
-    for (const address of addresses) hosts.push({ name, address });
+    const found = await resolveHost(resolver, name);
+    if (found.kind === "found") for (const address of found.addresses) hosts.push({ name, address });
+    else failures.push(found);
   }
-  if (hosts.length === 0) return { kind: "temporary", reason: lastFailure || `no mail host for ${domain}` };
-  return { kind: "hosts", hosts };
+  if (hosts.length > 0) return { kind: "hosts", hosts };
+  const temporary = failures.find((f) => f.kind === "temporary");
+  if (temporary) return { kind: "temporary", reason: temporary.reason };
+  const reason = failures.map((f) => f.reason).join("; ") || `no mail host for ${domain}`;
+  // No MX and no address: the domain takes no mail (RFC 5321 §5.1). Named MX hosts without an
+  // address are more likely a DNS change in progress: try again later.
+  return implicitMx ? { kind: "none", reason: `${domain} has no MX record and no address` } : { kind: "temporary", reason };
 }
 
-async function resolveHost(resolver: Resolver, name: string): Promise<string[]> {
-  for (const family of ["resolve4", "resolve6"] as const) {
+type HostAddresses =
+  | { kind: "found"; addresses: string[] }
+  /** NXDOMAIN, or NODATA for both A and AAAA: the name has no address. */
+  | { kind: "none"; reason: string }
+  /** SERVFAIL, a timeout, a refusal: DNS did not say. */
+  | { kind: "temporary"; reason: string };
+
+/**
+ * A, then AAAA. NODATA for one family tries the other; NXDOMAIN means the name does not exist at
+ * all; any other failure (SERVFAIL, timeout) is not an answer, so "no address" is never concluded
+ * from it.
+ */
+async function resolveHost(resolver: Resolver, name: string): Promise<HostAddresses> {
+  let failure: string | undefined;
+  for (const [family, type] of [["resolve4", "A"], ["resolve6", "AAAA"]] as const) {
     try {
       const found = await resolver[family](name);
-      if (found.length > 0) return found;
-    } catch {
-      // try the other family
+      if (found.length > 0) return { kind: "found", addresses: found };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === "ENOTFOUND") return { kind: "none", reason: `${name} does not exist (NXDOMAIN)` };
+      if (code !== "ENODATA") failure ??= `${type} look-up for ${name} failed: ${dnsFailure(code, err)}`;
     }
   }
-  return [];
+  return failure ? { kind: "temporary", reason: failure } : { kind: "none", reason: `${name} has no address` };
+}
+
+/** `ESERVFAIL` → `SERVFAIL`: the DNS word, as operators know it. */
+function dnsFailure(code: string | undefined, err: unknown): string {
+  if (!code) return String(err);
+  return code === "ETIMEOUT" ? "timeout" : code.replace(/^E/, "");
 }

@@ -1,3 +1,7 @@
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { MailroomError } from "@mailroom/contracts";
+import { Splitter } from "@zone-eu/mailsplit";
 import { simpleParser, type AddressObject, type Attachment, type EmailAddress } from "mailparser";
 import type { HeaderLine, MailAddress } from "./message.table.js";
 
@@ -31,9 +35,14 @@ const PREVIEW_LENGTH = 200;
 // cid: links stay as written (no data: URLs blown into the stored HTML); no text → HTML copy.
 const OPTIONS = { keepCidLinks: true, skipTextToHtml: true, skipImageLinks: true } as const;
 
-/** Parse a raw message (mailparser). Never throws on odd mail: what cannot be read is left empty. */
+/**
+ * Parse a raw message (mailparser). Never throws on odd mail: what cannot be read is left empty.
+ * Mail past the parser's own limits throws MESSAGE_UNREADABLE: a fault of the message, not ours.
+ */
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
-  const mail = await simpleParser(raw, OPTIONS);
+  const mail = await simpleParser(raw, OPTIONS).catch((err: unknown) => {
+    throw parseLimitError(err) ?? err;
+  });
   const text = mail.text ? clean(mail.text) : null;
   const html = typeof mail.html === "string" && mail.html ? clean(mail.html) : null;
   const from = addresses(mail.from)[0] ?? null;
@@ -54,9 +63,35 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   };
 }
 
+/**
+ * Throws MESSAGE_UNREADABLE for a message parseMessage would refuse, without decoding it: the
+ * same splitter with the same limits, so mail a sender can send is the mail a mailbox can store.
+ */
+export async function checkMessageStructure(raw: Buffer): Promise<void> {
+  const discard = new Writable({ objectMode: true, write: (_node, _encoding, done) => done() });
+  await pipeline(Readable.from([raw]), new Splitter(), discard).catch((err: unknown) => {
+    throw parseLimitError(err) ?? err;
+  });
+}
+
 /** The attachments of a raw message, content included (for downloads: only the raw is stored). */
 export async function parseAttachments(raw: Uint8Array): Promise<Attachment[]> {
   return (await simpleParser(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), OPTIONS)).attachments;
+}
+
+/**
+ * The parser (mailsplit) stops with EMAXLEN at a header section over 1 MiB in one MIME part (each
+ * line counting at least 64 bytes, so also at about 16k header fields) or at more than 1000 parts.
+ */
+function parseLimitError(err: unknown): MailroomError | undefined {
+  if ((err as { code?: unknown } | null)?.code !== "EMAXLEN") return undefined;
+  const text = String((err as Error).message);
+  const what = /header size/i.test(text)
+    ? "a header section is larger than 1 MiB (or has too many fields)"
+    : /child nodes/i.test(text)
+      ? "it has more than 1000 MIME parts"
+      : "it is beyond the parser's limits";
+  return new MailroomError("MESSAGE_UNREADABLE", `Message refused: ${what}`, { cause: err });
 }
 
 function toParsedAttachment(a: Attachment): ParsedAttachment {

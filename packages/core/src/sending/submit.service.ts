@@ -1,6 +1,7 @@
 import { MailroomError } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import type { Mailbox } from "../mailboxes/mailbox.service.js";
+import { checkMessageStructure } from "../messages/message-parser.js";
 import { signMessage } from "./dkim-signer.js";
 import { completeHeaders, fromAddresses, readHeaders } from "./header-block.js";
 import { newMessageIdHeader } from "./message-composer.js";
@@ -29,7 +30,8 @@ export async function checkSender(deps: CoreDeps, sending: SendingContext, mailb
 
 /**
  * A message submitted over SMTP by an authenticated mailbox: From must be that mailbox; Message-ID
- * and Date are added when missing; signed, then queued like an API send.
+ * and Date are added when missing; signed, then queued like an API send. A message our own parser
+ * cannot read (MESSAGE_UNREADABLE) is refused whatever its recipients: a remote MX would refuse it too.
  */
 export async function submitMessage(
   deps: CoreDeps,
@@ -38,6 +40,7 @@ export async function submitMessage(
   recipients: string[],
   raw: Buffer,
 ): Promise<Enqueued> {
+  await checkMessageStructure(raw);
   const headers = readHeaders(raw);
   const from = fromAddresses(headers);
   if (from.length !== 1 || from[0] !== mailbox.address) {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
+import type { SMTPServerAddress, SMTPServerSession } from "smtp-server";
 import type { CoreDeps } from "../deps.js";
 import { newId } from "../ids.js";
 import { checkAuthentication, createDnsResolver } from "../messages/auth-checks.js";
@@ -8,16 +8,25 @@ import { parseMessage } from "../messages/message-parser.js";
 import { createGroupCommit } from "../messages/group-commit.js";
 import type { AcceptedRecipient } from "../messages/message-store.js";
 import type { NewMailSignal } from "../messages/new-mail-signal.js";
+import { holdMessage, type HeldMessage, type MessageMemory, type MessageMemoryStats } from "./message-spool.js";
 import { MxSmtpServer } from "./mx-server.js";
 import { receivedHeader } from "./received-header.js";
 import { batchedRecipientRule } from "./recipient-policy.js";
-import { plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
+import { SessionLimits } from "./session-limits.js";
+import { messageFailureReply, plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
 
 /** RFC 5321 asks servers to take at least 100 recipients; more in one transaction → 452, send the rest later. */
 export const MAX_RECIPIENTS = 100;
 
+/** What a listener holds now: for operators and for tests that check the limits without measuring RSS. */
+export interface SmtpListenerStats extends MessageMemoryStats {
+  /** Sessions open on this listener. */
+  sessions: number;
+}
+
 export interface SmtpReceiver {
   port: number;
+  stats(): SmtpListenerStats;
   /** Stop accepting; idle sessions get 421 now, sessions in DATA finish first. */
   close(): Promise<void>;
 }
@@ -29,6 +38,7 @@ export interface SmtpReceiver {
 export async function startSmtpReceiver(
   deps: CoreDeps,
   signal: NewMailSignal | undefined,
+  memory: MessageMemory,
   listenOn: { host: string; port: number } = deps.config.smtp,
 ): Promise<SmtpReceiver> {
   const { config, logger } = deps;
@@ -44,6 +54,7 @@ export async function startSmtpReceiver(
     ? { key: readFileSync(config.smtp.tls.keyPath), cert: readFileSync(config.smtp.tls.certPath) }
     : undefined;
 
+  const limits = new SessionLimits(config.smtp.limits, log);
   const server: MxSmtpServer = new MxSmtpServer(
     {
       name: config.hostname,
@@ -60,9 +71,12 @@ export async function startSmtpReceiver(
       hideENHANCEDSTATUSCODES: false,
       disableReverseLookup: true,
       closeTimeout: SHUTDOWN_GRACE_MS,
+      maxClients: config.smtp.limits.maxSessions,
+      socketTimeout: config.smtp.limits.idleTimeoutMs,
       logger: false,
 
-      onRcptTo(address, session, callback) {
+      onRcptTo(address, session, reply) {
+        const callback = server.countRefusedRecipients(session, reply);
         decideRecipient(address.address).then(
           (decision) => {
             if (decision.kind === "mailbox") {
@@ -87,38 +101,41 @@ export async function startSmtpReceiver(
 
       onData(stream, session, callback) {
         inData.add(session.id);
+        server.watchData(stream, session);
         const finish = (err: Error | null, reply?: string) => {
           inData.delete(session.id);
           callback(err, reply);
           if (stopping) setImmediate(() => hangUp(session.id));
         };
-        readMessage(stream, config.smtp.maxMessageBytes).then(
-          (raw) => {
-            if (!raw) {
+        holdMessage(stream, config.smtp.maxMessageBytes, memory).then(
+          (held) => {
+            if (!held) {
               log.info({ session: session.id, limit: config.smtp.maxMessageBytes }, "message over the size limit refused");
               return finish(smtpError(552, `5.3.4 Message too big: the limit is ${config.smtp.maxMessageBytes} bytes`));
             }
-            deliver(raw, session).then(
-              (id) => finish(null, `Ok: stored as ${id}`),
-              (err: unknown) => {
-                log.error({ err, session: session.id }, "storing a message failed");
-                finish(smtpError(451, "4.3.0 Temporary failure storing the message, try again later"));
-              },
-            );
+            const context = { session: session.id, ip: plainIp(session.remoteAddress), size: held.size };
+            deliver(held, session)
+              .finally(() => held.release())
+              .then(
+                (id) => finish(null, `Ok: stored as ${id}`),
+                (err: unknown) => finish(messageFailureReply(err, log, context)),
+              );
           },
           (err: unknown) => {
-            log.warn({ err, session: session.id }, "reading DATA failed");
+            // Mostly a client that left or hit the DATA deadline (logged there); a spool file failing is ours.
+            log.info({ err: err instanceof Error ? err.message : String(err), session: session.id }, "reading DATA failed");
             finish(smtpError(451, "4.3.0 Error reading the message, try again later"));
           },
         );
       },
     },
-    config.smtp.greetPauseMs,
+    { greetPauseMs: config.smtp.greetPauseMs, limits, dataTimeoutMs: config.smtp.limits.dataTimeoutMs, log },
   );
   server.on("error", (err) => log.warn({ err: err.message }, "smtp connection error"));
 
   /** Auth checks on the bytes as received, our headers on top, parse, store (group commit): then, and only then, 250. */
-  async function deliver(original: Buffer, session: SMTPServerSession): Promise<string> {
+  async function deliver(held: HeldMessage, session: SMTPServerSession): Promise<string> {
+    const original = await held.bytes();
     const recipients = session.envelope.rcptTo
       .map((a) => accepted.get(a))
       .filter((r): r is AcceptedRecipient => r !== undefined);
@@ -170,6 +187,7 @@ export async function startSmtpReceiver(
 
   return {
     port,
+    stats: () => ({ sessions: limits.sessions, ...memory.stats() }),
     close: () =>
       new Promise<void>((resolve) => {
         stopping = true;
@@ -177,18 +195,4 @@ export async function startSmtpReceiver(
         for (const connection of [...server.connections]) hangUp(connection.id);
       }),
   };
-}
-
-/** The whole message, or null when it went over the limit (nothing kept then). */
-function readMessage(stream: SMTPServerDataStream, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on("data", (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes <= limit) chunks.push(chunk);
-    });
-    stream.once("error", reject);
-    stream.once("end", () => resolve(stream.sizeExceeded || bytes > limit ? null : Buffer.concat(chunks, bytes)));
-  });
 }

@@ -1,17 +1,25 @@
 import type { AddressInfo } from "node:net";
-import { SMTPServer, type SMTPServerSession } from "smtp-server";
+import type { SMTPServerSession } from "smtp-server";
 import { splitMailboxAddress } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import { verifyMailboxPassword, type Mailbox } from "../mailboxes/mailbox.service.js";
 import { checkSender, SubmissionRefused, submitMessage } from "../sending/submit.service.js";
 import type { SendingContext } from "../sending/send.service.js";
 import { loginBlocked, recordLoginFailure } from "./login-throttle.js";
-import { plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
+import { holdMessage, type MessageMemory } from "./message-spool.js";
+import { MxSmtpServer } from "./mx-server.js";
+import { SessionLimits } from "./session-limits.js";
+import type { SmtpListenerStats } from "./smtp-receiver.js";
+import { messageFailureReply, plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
 
 export const SUBMISSION_MAX_RECIPIENTS = 100;
 
+/** The library's own pause before the greeting, kept for submission (mail clients wait for the banner). */
+const SUBMISSION_GREET_PAUSE_MS = 100;
+
 export interface SubmissionServer {
   port: number;
+  stats(): SmtpListenerStats;
   close(): Promise<void>;
 }
 
@@ -27,13 +35,15 @@ export async function startSubmissionServer(
   deps: CoreDeps,
   sending: SendingContext,
   tls: { key: Buffer; cert: Buffer } | undefined,
+  memory: MessageMemory,
   listenOn: { host: string; port: number } = { host: deps.config.smtp.host, port: deps.config.smtp.submissionPort },
 ): Promise<SubmissionServer> {
   const { config } = deps;
   const log = deps.logger.child({ component: "smtp-submission" });
   const user = (session: SMTPServerSession) => session.user as Mailbox;
 
-  const server = new SMTPServer({
+  const limits = new SessionLimits(config.smtp.limits, log);
+  const server: MxSmtpServer = new MxSmtpServer({
     name: config.hostname,
     banner: "Mailroom submission",
     size: config.smtp.maxMessageBytes,
@@ -48,6 +58,8 @@ export async function startSubmissionServer(
     hideENHANCEDSTATUSCODES: true,
     disableReverseLookup: true,
     closeTimeout: SHUTDOWN_GRACE_MS,
+    maxClients: config.smtp.limits.maxSessions,
+    socketTimeout: config.smtp.limits.idleTimeoutMs,
     logger: false,
 
     onAuth(auth, session, callback) {
@@ -101,25 +113,31 @@ export async function startSubmissionServer(
     },
 
     onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("error", (err) => callback(err));
-      stream.on("end", () => {
-        if (stream.sizeExceeded) {
-          return callback(smtpError(552, `5.3.4 Message exceeds the ${config.smtp.maxMessageBytes}-byte limit`));
-        }
-        const recipients = session.envelope.rcptTo.map((r) => r.address);
-        submitMessage(deps, sending, user(session), recipients, Buffer.concat(chunks)).then(
-          (result) => callback(null, `2.0.0 Queued as ${result.messageId}`),
-          (err: unknown) => {
-            if (err instanceof SubmissionRefused) return callback(smtpError(err.responseCode, err.message));
-            log.error({ err }, "submission could not be queued");
-            callback(smtpError(451, "4.3.0 Could not queue the message; try again"));
-          },
-        );
-      });
+      server.watchData(stream, session);
+      holdMessage(stream, config.smtp.maxMessageBytes, memory).then(
+        (held) => {
+          if (!held) return callback(smtpError(552, `5.3.4 Message exceeds the ${config.smtp.maxMessageBytes}-byte limit`));
+          const recipients = session.envelope.rcptTo.map((r) => r.address);
+          const context = { session: session.id, ip: plainIp(session.remoteAddress), size: held.size };
+          held
+            .bytes()
+            .then((raw) => submitMessage(deps, sending, user(session), recipients, raw))
+            .finally(() => held.release())
+            .then(
+              (result) => callback(null, `2.0.0 Queued as ${result.messageId}`),
+              (err: unknown) =>
+                callback(
+                  messageFailureReply(err instanceof SubmissionRefused ? smtpError(err.responseCode, err.message) : err, log, context),
+                ),
+            );
+        },
+        (err: unknown) => {
+          log.info({ err: err instanceof Error ? err.message : String(err), session: session.id }, "reading DATA failed");
+          callback(smtpError(451, "4.3.0 Error reading the message, try again later"));
+        },
+      );
     },
-  });
+  }, { greetPauseMs: SUBMISSION_GREET_PAUSE_MS, limits, dataTimeoutMs: config.smtp.limits.dataTimeoutMs, log });
   server.on("error", (err) => log.warn({ err: err.message }, "submission server error"));
 
   await new Promise<void>((resolve, reject) => {
@@ -133,6 +151,7 @@ export async function startSubmissionServer(
   log.info({ host: listenOn.host, port, tls: Boolean(tls) }, "smtp submission listening");
   return {
     port,
+    stats: () => ({ sessions: limits.sessions, ...memory.stats() }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
