@@ -5,6 +5,7 @@ import { initTRPC } from "@trpc/server";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { classifyError } from "./errors.js";
+import { refuseUnsafeInput } from "./input-rules.js";
 
 /** Status and headers a procedure wants on its HTTP response; read back by responseMeta. */
 export interface ResponseControl {
@@ -18,6 +19,11 @@ export interface ContextInner {
   apiKey: string | undefined;
   /** The Idempotency-Key request header, when sent. */
   idempotencyKey: string | undefined;
+  /**
+   * The parsed JSON body as sent, on REST calls that have one. trpc-to-openapi merges it with the
+   * query and path into one object, which hides its type; the REST handler leaves it on `req.body`.
+   */
+  requestBody: unknown;
   response: ResponseControl;
 }
 
@@ -27,12 +33,14 @@ export function createContextInner(opts: {
   logger: Logger;
   apiKey?: string | undefined;
   idempotencyKey?: string | undefined;
+  requestBody?: unknown;
 }): ContextInner {
   return {
     core: opts.core,
     logger: opts.logger,
     apiKey: opts.apiKey,
     idempotencyKey: opts.idempotencyKey,
+    requestBody: opts.requestBody,
     response: { headers: {} },
   };
 }
@@ -50,7 +58,13 @@ export function extractApiKey(req: IncomingMessage): string | undefined {
 
 export function makeCreateContext(core: Core, logger: Logger) {
   return ({ req }: { req: IncomingMessage }): ContextInner =>
-    createContextInner({ core, logger, apiKey: extractApiKey(req), idempotencyKey: headerValue(req, "idempotency-key") });
+    createContextInner({
+      core,
+      logger,
+      apiKey: extractApiKey(req),
+      idempotencyKey: headerValue(req, "idempotency-key"),
+      requestBody: (req as { body?: unknown }).body,
+    });
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -94,7 +108,17 @@ const withSuccessStatus = t.middleware(async ({ meta, ctx, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(withSuccessStatus);
+/** NUL characters and non-object bodies never reach a schema, on either surface (see input-rules.ts). */
+const withSafeInput = t.middleware(async ({ ctx, getRawInput, next }) => {
+  const input = await getRawInput();
+  // On tRPC the input is the body itself; on REST it is the merged object and the body is separate.
+  refuseUnsafeInput(input, ctx.requestBody !== undefined ? ctx.requestBody : input);
+  return next();
+});
+
+const baseProcedure = t.procedure.use(withSuccessStatus);
+
+export const publicProcedure = baseProcedure.use(withSafeInput);
 
 /**
  * Authenticate (one resolveApiKey for every surface) and count the request against the key's plan.
@@ -117,10 +141,13 @@ export async function authenticate(core: Core, apiKey: string | undefined, respo
   return principal;
 }
 
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const principal = await authenticate(ctx.core, ctx.apiKey, ctx.response);
-  return next({ ctx: { principal } });
-});
+/** Authentication comes before any look at the input: a caller without a key learns nothing from it. */
+export const authedProcedure = baseProcedure
+  .use(async ({ ctx, next }) => {
+    const principal = await authenticate(ctx.core, ctx.apiKey, ctx.response);
+    return next({ ctx: { principal } });
+  })
+  .use(withSafeInput);
 
 export const tenantProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.principal.kind !== "tenant") throw new MailroomError("TENANT_ONLY");

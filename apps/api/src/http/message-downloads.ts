@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ERROR_META, MailroomError, isErrorCode } from "@mailroom/contracts";
 import type { Core, Logger } from "@mailroom/core";
 import { toErrorBody } from "../errors.js";
+import { refuseUnsafeInput } from "../input-rules.js";
 import { authenticate, extractApiKey, type ResponseControl } from "../trpc.js";
 
 /*
@@ -36,11 +37,15 @@ export async function serveMessageDownload(
 
     const raw = RAW.exec(path);
     if (raw) {
-      const bytes = await core.messages.raw(tenantId, decodeURIComponent(raw[1]!));
+      const input = { id: decodeURIComponent(raw[1]!) };
+      refuseUnsafeInput(input);
+      const bytes = await core.messages.raw(tenantId, input.id);
       return send(res, req, response, 200, { "Content-Type": "message/rfc822" }, bytes);
     }
     const [, messageId, attachmentId] = ATTACHMENT.exec(path)!;
-    const file = await core.messages.attachment(tenantId, decodeURIComponent(messageId!), decodeURIComponent(attachmentId!));
+    const input = { id: decodeURIComponent(messageId!), attachment_id: decodeURIComponent(attachmentId!) };
+    refuseUnsafeInput(input);
+    const file = await core.messages.attachment(tenantId, input.id, input.attachment_id);
     return send(
       res,
       req,
