@@ -32,13 +32,14 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
   doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema as never } };
   const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
 
-  const procedures = router._def.procedures as unknown as Record<string, { _def: { meta?: Meta } }>;
+  const procedures = router._def.procedures as unknown as Record<string, { _def: { meta?: Meta; inputs: unknown[] } }>;
   for (const procedure of Object.values(procedures)) {
     const meta = procedure._def.meta;
     if (!meta?.openapi) continue;
     const path = meta.openapi.path.replace(/\{(\w+)\}/g, "{$1}");
     const operation = doc.paths?.[path]?.[meta.openapi.method.toLowerCase() as "get"];
     if (!operation?.responses) continue;
+    copyObjectRules(procedure._def.inputs[0], operation.requestBody);
     const responses = operation.responses as Record<string, { description: string; content?: unknown }>;
     if (meta.successStatus && meta.successStatus !== 200 && responses["200"]) {
       responses[String(meta.successStatus)] = { ...responses["200"], description: "Created" };
@@ -59,6 +60,22 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
   }
   addDownloadPaths(doc, errorContent);
   return doc;
+}
+
+/**
+ * trpc-to-openapi rebuilds a body schema from the input object's shape and keeps only the title,
+ * description and examples of its meta; the object-level rules a schema states in its meta
+ * (`not` for mutually exclusive fields, `anyOf` for "one of these is required") are put back here.
+ */
+function copyObjectRules(input: unknown, requestBody: unknown): void {
+  const meta = input instanceof z.ZodType ? z.globalRegistry.get(input) : undefined;
+  const schema = (requestBody as { content?: Record<string, { schema?: Record<string, unknown> }> } | undefined)?.content?.[
+    "application/json"
+  ]?.schema;
+  if (!meta || !schema) return;
+  for (const key of ["not", "anyOf"] as const) {
+    if (meta[key] !== undefined) schema[key] = meta[key];
+  }
 }
 
 /** The routes that answer bytes are not procedures (see message-downloads.ts): described by hand. */

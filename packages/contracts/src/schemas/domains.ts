@@ -34,7 +34,7 @@ export type Domain = z.infer<typeof zDomain>;
  * Booleans outside JSON bodies. A bare z.boolean() would be coerced by trpc-to-openapi, which makes
  * "false" true; query parameters must look like strings to it, so `force` is the string "true"/"false".
  */
-const zQueryFlag = z.enum(["true", "false"]).transform((v) => v === "true");
+const zQueryFlag = z.enum(["true", "false"], { error: 'Must be "true" or "false"' }).transform((v) => v === "true");
 const zBodyFlag = z.union([z.boolean(), zQueryFlag]);
 
 export const zCreateDomainInput = z.object({
@@ -52,7 +52,7 @@ export const zVerifyDomainInput = zDomainIdInput.extend({
     .optional()
     .describe("Whether the DKIM record must match to verify (default true); remembered for later checks"),
 });
-export const zListDomainsInput = zCursorPage;
+export const zListDomainsInput = zCursorPage("domain");
 
 export const zListDomainsOutput = z.object({
   domains: z.array(zDomain),

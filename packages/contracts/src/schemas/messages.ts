@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
-import { zCursorPage, zTimestamp } from "./common.js";
+import { zCursorPage, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * Received mail, in the two wire dialects:
@@ -70,7 +70,7 @@ export const zMessage = zInboxMessage.extend({
 });
 export type Message = z.infer<typeof zMessage>;
 
-export const zInboxInput = zCursorPage.extend({
+export const zInboxInput = zCursorPage("message").extend({
   account_id: zId("mailbox"),
   unread: queryBoolean.optional().describe('"true": only messages not yet seen'),
   since: queryTimestamp.optional().describe("Only messages received at or after this time"),
@@ -93,12 +93,7 @@ export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zStrictB
 
 export const zWaitInput = z.object({
   account_id: zId("mailbox"),
-  timeout: z.coerce
-    .number()
-    .int("Must be a whole number of seconds")
-    .min(1, "Must be at least 1 second")
-    .max(MAX_WAIT_SECONDS, `Must be at most ${MAX_WAIT_SECONDS} seconds`)
-    .default(30),
+  timeout: zQueryInteger({ min: 1, max: MAX_WAIT_SECONDS, unit: "seconds" }).default(30),
   subject: z.string().trim().min(1).max(200).optional().describe("Part of the subject, case-insensitive"),
   from: z.string().trim().min(1).max(200).optional().describe("Part of the sender's address, case-insensitive"),
   since: queryTimestamp
@@ -145,8 +140,8 @@ export const zEmailMessage = zEmailMessageSummary.extend({
 
 export const zEmailMessagesInput = z.object({
   id: zId("mailbox"),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100, "pageSize must be at most 100").default(20),
+  page: zQueryInteger({ min: 1 }).default(1),
+  pageSize: zQueryInteger({ min: 1, max: 100 }).default(20),
 });
 
 export const zEmailMessagePage = z.object({
