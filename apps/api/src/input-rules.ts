@@ -6,6 +6,8 @@ import { MailroomError, type ErrorDetail } from "@mailroom/contracts";
  */
 
 export const NUL_MESSAGE = "Must not contain the NUL character";
+/** The same rule as a JSON Schema pattern (unanchored: "contains a NUL"), for the OpenAPI document. */
+export const NUL_PATTERN = "\\u0000";
 export const BODY_NOT_OBJECT_MESSAGE = "Request body must be a JSON object";
 
 /**

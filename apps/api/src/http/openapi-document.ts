@@ -1,6 +1,7 @@
 import { ERROR_META, zErrorBody } from "@mailroom/contracts";
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import { z } from "zod";
+import { NUL_PATTERN } from "../input-rules.js";
 import type { AppRouter } from "../root.js";
 import type { Meta } from "../trpc.js";
 
@@ -59,7 +60,40 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
     }
   }
   addDownloadPaths(doc, errorContent);
+  stateNoNul(doc);
   return doc;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * input-rules.ts refuses NUL in every string and object key of every input, whatever its schema,
+ * so every input schema says so: strings `not` matching NUL, objects with `propertyNames` likewise.
+ */
+function stateNoNul(doc: OpenAPIObject): void {
+  const noNul = { type: "string", pattern: NUL_PATTERN };
+  const seen = new WeakSet<object>();
+  const visit = (schema: unknown): void => {
+    if (!schema || typeof schema !== "object" || seen.has(schema)) return;
+    seen.add(schema);
+    const s = schema as JsonSchema;
+    const types = [s.type].flat();
+    if (types.includes("string")) {
+      if (s.not) s.allOf = [...((s.allOf as unknown[]) ?? []), { not: noNul }];
+      else s.not = noNul;
+    }
+    if (types.includes("object")) s.propertyNames ??= { not: noNul };
+    for (const key of ["items", "additionalProperties"]) visit(s[key]);
+    for (const key of ["anyOf", "oneOf", "allOf"]) for (const branch of (s[key] as unknown[]) ?? []) visit(branch);
+    for (const property of Object.values((s.properties as JsonSchema) ?? {})) visit(property);
+  };
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, JsonSchema>)) {
+      for (const parameter of (operation.parameters as { schema?: unknown }[]) ?? []) visit(parameter.schema);
+      const content = (operation.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined)?.content;
+      for (const media of Object.values(content ?? {})) visit(media.schema);
+    }
+  }
 }
 
 /**

@@ -20,6 +20,12 @@ export type ErrorBody = z.infer<typeof zErrorBody>;
 export const zDeleted = z.object({ deleted: z.literal(true) });
 
 /**
+ * How the document says "not blank": the server trims and then wants a character, which JSON Schema
+ * cannot say, but "holds a non-space character" (an unanchored `\S`) is the same rule.
+ */
+export const NON_BLANK = { pattern: "\\S" } as const;
+
+/**
  * A whole number in a query string, with one message for every way it can be wrong ("abc", "",
  * "1.5", out of range). Query strings are text by nature, so this one coerces on purpose.
  */

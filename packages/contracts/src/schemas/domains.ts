@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
 import { zCursorPage, zTimestamp } from "./common.js";
+import { DOMAIN_NAME_PATTERN } from "./mailboxes.js";
 
 export const DOMAIN_STATUSES = ["pending_verification", "active", "failed"] as const;
 export const zDomainStatus = z.enum(DOMAIN_STATUSES);
@@ -39,7 +40,13 @@ const zBodyFlag = z.union([z.boolean(), zQueryFlag]);
 
 export const zCreateDomainInput = z.object({
   // Syntax is checked by core, so every surface gets the same messages.
-  domain: z.string().describe("e.g. example.com; an internationalised name is stored as punycode"),
+  domain: z
+    .string()
+    .meta({ pattern: DOMAIN_NAME_PATTERN.source })
+    .describe(
+      "e.g. example.com. Also accepted beyond the pattern: surrounding spaces, one trailing dot, and " +
+        "internationalised names in Unicode (stored as punycode)",
+    ),
 });
 export type CreateDomainInput = z.infer<typeof zCreateDomainInput>;
 

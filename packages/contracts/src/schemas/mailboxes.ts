@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
-import { zCursorPage, zJsonNumber, zQueryInteger, zTimestamp } from "./common.js";
+import { NON_BLANK, zCursorPage, zJsonNumber, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * One mailbox model, two wire dialects:
@@ -84,7 +84,9 @@ function notBoth(inKey: string, atKey: string) {
 const zTag = z
   .string()
   .trim()
-  .refine((s) => [...s].length <= MAILBOX_TAG_MAX, `Tag must be at most ${MAILBOX_TAG_MAX} characters`);
+  .refine((s) => [...s].length <= MAILBOX_TAG_MAX, `Tag must be at most ${MAILBOX_TAG_MAX} characters`)
+  // JSON Schema's maxLength counts code points too; the server counts after trimming, so it may take more.
+  .meta({ maxLength: MAILBOX_TAG_MAX });
 
 // ─── Document 1: accounts ────────────────────────────────────────────────────────────────────
 
@@ -181,10 +183,17 @@ const queryBoolean = z
 export const zListEmailsInput = z.object({
   page: zQueryInteger({ min: 1 }).default(1),
   pageSize: zQueryInteger({ min: 1, max: 100 }).default(20),
-  tag: z.string().trim().min(1).optional(),
+  tag: z.string().trim().min(1, "Tag must not be blank").meta(NON_BLANK).optional(),
   like: queryBoolean.optional(),
   pin: queryBoolean.optional(),
-  search: z.string().trim().min(1).max(200).optional().describe("Part of the address, case-insensitive"),
+  search: z
+    .string()
+    .trim()
+    .min(1, "Search must not be blank")
+    .max(200, "Search must be at most 200 characters")
+    .meta(NON_BLANK)
+    .optional()
+    .describe("Part of the address, case-insensitive"),
 });
 
 export const zEmailPage = z.object({

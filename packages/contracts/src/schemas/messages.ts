@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
-import { zCursorPage, zQueryInteger, zTimestamp } from "./common.js";
+import { NON_BLANK, zCursorPage, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * Received mail, in the two wire dialects:
@@ -91,11 +91,19 @@ const zStrictBoolean = z.union([z.literal(true), z.literal(false)], { error: "Mu
 
 export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zStrictBoolean });
 
+const zWaitFilter = (label: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${label} must not be blank`)
+    .max(200, `${label} must be at most 200 characters`)
+    .meta(NON_BLANK);
+
 export const zWaitInput = z.object({
   account_id: zId("mailbox"),
   timeout: zQueryInteger({ min: 1, max: MAX_WAIT_SECONDS, unit: "seconds" }).default(30),
-  subject: z.string().trim().min(1).max(200).optional().describe("Part of the subject, case-insensitive"),
-  from: z.string().trim().min(1).max(200).optional().describe("Part of the sender's address, case-insensitive"),
+  subject: zWaitFilter("Subject").optional().describe("Part of the subject, case-insensitive"),
+  from: zWaitFilter("From").optional().describe("Part of the sender's address, case-insensitive"),
   since: queryTimestamp
     .optional()
     .describe("Also match messages that arrived at or after this time; default: only ones arriving from now on"),

@@ -59,6 +59,15 @@ export const zSendAttachment = z.object({
     .optional(),
 });
 
+const zSendTag = z
+  .string()
+  .trim()
+  .min(1, "Tag must not be blank")
+  .max(50, "Tag must be at most 50 characters")
+  .regex(NO_CRLF, noCrlf)
+  // Trimmed first, then no CR or LF inside and not blank: one pattern says both.
+  .meta({ pattern: "^\\s*\\S(?:[^\\r\\n]*\\S)?\\s*$" });
+
 export const zSendInput = z
   .object({
     from: zSendAddress,
@@ -82,7 +91,7 @@ export const zSendInput = z
       .optional()
       .describe("Custom X- headers"),
     attachments: z.array(zSendAttachment).max(SEND_MAX_ATTACHMENTS).optional(),
-    tags: z.array(z.string().trim().min(1).max(50).regex(NO_CRLF, noCrlf)).max(SEND_MAX_TAGS).optional(),
+    tags: z.array(zSendTag).max(SEND_MAX_TAGS).optional(),
   })
   .refine((v) => v.html !== undefined || v.text !== undefined, { message: "Give html or text", path: ["html"] })
   .meta({ anyOf: [{ required: ["html"] }, { required: ["text"] }], description: "Give html, text or both" });
