@@ -151,6 +151,29 @@ describe("document 1: accounts", () => {
     }
   });
 
+  it("refuses an expiry outside the years 1970 to 2999 (year 0 was a 500, year 1 was stored as 2001), changing nothing", async () => {
+    const tenant = await server.createTenant();
+    const created = await createAccount(server, tenant.api_key, { domain: "ig.do", username: uniqueLocal("yr") });
+    expect(created.status).toBe(201);
+    const message = "Must be an ISO-8601 date-time in the years 1970 to 2999";
+    for (const expires_at of ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00", "3000-01-01T00:00:00Z"]) {
+      const res = await server.call("PATCH", `/api/v1/accounts/${created.body.id}`, { key: tenant.api_key, body: { expires_at } });
+      expect(res.status, expires_at).toBe(400);
+      expect(res.body, expires_at).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: ["expires_at"], message }],
+      });
+    }
+    const after = await server.call("GET", `/api/v1/accounts/${created.body.id}`, { key: tenant.api_key });
+    expect(after.body.expires_at).toBeNull();
+    const far = await createEmail(server, tenant.api_key, { email: `${uniqueLocal("yr")}@ig.do`, expiresAt: "9999-12-31T23:59:59-14:00" });
+    expect(far.status).toBe(400);
+    expect(far.body.details).toEqual([{ path: ["expiresAt"], message }]);
+    expect(await mailboxCount(server, tenant.api_key)).toBe(1);
+  });
+
   it("takes expires_in as a JSON number only: true or \"60\" is 400, and nothing is created", async () => {
     const tenant = await server.createTenant();
     for (const expires_in of [true, "60", null]) {

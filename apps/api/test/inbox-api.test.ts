@@ -164,6 +164,12 @@ describe("the inbox (document 1)", () => {
       expect(res.status, query).toBe(400);
       expect(res.body, query).toEqual(error(field, "Must not contain the NUL character"));
     }
+    const yearZero = encodeURIComponent("0000-01-01T00:00:00Z");
+    for (const path of [`/api/v1/inbox/${inbox.accountId}?since=${yearZero}`, `/api/v1/inbox/${inbox.accountId}/wait?timeout=1&since=${yearZero}`]) {
+      const res = await server.call("GET", path, { key: inbox.key });
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).toEqual(error("since", "Must be an ISO-8601 date-time in the years 1970 to 2999"));
+    }
     const timeout = await server.call("GET", `/api/v1/inbox/${inbox.accountId}/wait?timeout=abc`, { key: inbox.key });
     expect(timeout.body).toEqual(error("timeout", "Must be a whole number of seconds from 1 to 300"));
 

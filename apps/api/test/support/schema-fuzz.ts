@@ -141,7 +141,9 @@ export function brokenValues(schema: Schema, inQuery: boolean): unknown[] {
   const tooLong = (schema.maxLength ?? 10_000) + 1;
   out.push("x".repeat(tooLong));
   if (kinds.includes("integer") || kinds.includes("number")) out.push("abc", "1.5", "-1", "1e400");
-  if (schema.format === "date-time") out.push("yesterday", "2026-13-45T00:00:00Z");
+  if (schema.format === "date-time") {
+    out.push("yesterday", "2026-13-45T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00");
+  }
   if (schema.pattern || schema.format === "email") out.push("not valid at all", "@");
   if (schema.enum) out.push("not-one-of-them");
   if (!inQuery) {

@@ -48,6 +48,22 @@ export function zJsonNumber(schema: z.ZodNumber) {
   return schema.pipe(z.number());
 }
 
+export const DATE_TIME_YEARS = { min: 1970, max: 2999 } as const;
+const DATE_TIME_MESSAGE = `Must be an ISO-8601 date-time in the years ${DATE_TIME_YEARS.min} to ${DATE_TIME_YEARS.max}`;
+
+/**
+ * A date-time a client sends. The years are bounded because the database cannot hold what a
+ * JavaScript Date makes of year 0 or of 9999-12-31T23:59:59-14:00 (year 10000), which failed as a
+ * 500; between 1970 and 2999 every offset stays far from both edges. The bound is a pattern, so the
+ * OpenAPI document states it exactly.
+ */
+export function zDateTimeInput() {
+  return z.iso
+    .datetime({ offset: true, error: DATE_TIME_MESSAGE })
+    .regex(/^(?:19[7-9]\d|2\d{3})-/, DATE_TIME_MESSAGE)
+    .meta({ format: "date-time" });
+}
+
 /** A page cursor: the `next_cursor` a list answered, which is the id of the page's last item. */
 export function zCursor(kind: IdKind) {
   return z

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
-import { NON_BLANK, zCursorPage, zJsonNumber, zQueryInteger, zTimestamp } from "./common.js";
+import { NON_BLANK, zCursorPage, zDateTimeInput, zJsonNumber, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * One mailbox model, two wire dialects:
@@ -65,7 +65,7 @@ const expiresIn = () =>
       .min(1, "Must be at least 1 second")
       .max(MAILBOX_MAX_EXPIRES_IN, `Must be at most ${MAILBOX_MAX_EXPIRES_IN} seconds`),
   );
-const expiresAt = () => z.iso.datetime({ offset: true, error: "Must be an ISO-8601 date-time" });
+const expiresAt = zDateTimeInput;
 
 function onlyOneExpiry(inKey: string, atKey: string) {
   const check = (v: Record<string, unknown>) => v[inKey] === undefined || v[atKey] === undefined;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
-import { NON_BLANK, zCursorPage, zQueryInteger, zTimestamp } from "./common.js";
+import { NON_BLANK, zCursorPage, zDateTimeInput, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * Received mail, in the two wire dialects:
@@ -14,7 +14,7 @@ export const MAX_WAIT_SECONDS = 300;
 const queryBoolean = z
   .enum(["true", "false"], { error: 'Must be "true" or "false"' })
   .transform((v) => v === "true");
-const queryTimestamp = z.iso.datetime({ offset: true, error: "Must be an ISO-8601 date-time" });
+const queryTimestamp = zDateTimeInput();
 
 export const zMailAddress = z.object({ address: z.string(), name: z.string().nullable() });
 

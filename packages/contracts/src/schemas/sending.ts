@@ -29,9 +29,13 @@ export function parseSendAddress(value: string): { address: string; name: string
   return { address, name: name || null };
 }
 
-/** parseSendAddress's rule as one pattern, for the OpenAPI document (spaces around, never CR or LF). */
+/**
+ * parseSendAddress's rule as one pattern, for the OpenAPI document: spaces around, never CR or LF,
+ * and the address itself (the run up to `>` or the trailing spaces) at most 254 characters.
+ */
 const SPACE = "[^\\S\\r\\n]*";
-const SEND_ADDRESS = `^${SPACE}(?:(?:"[^"\\r\\n]*"|[^<"\\r\\n]*?)${SPACE}<${MAILBOX_ADDRESS}>|${MAILBOX_ADDRESS})${SPACE}$`;
+const ADDRESS = `(?=[^<>\\s]{1,254}(?:>|${SPACE}$))${MAILBOX_ADDRESS}`;
+const SEND_ADDRESS = `^${SPACE}(?:(?:"[^"\\r\\n]*"|[^<"\\r\\n]*?)${SPACE}<${ADDRESS}>|${ADDRESS})${SPACE}$`;
 
 const zSendAddress = z
   .string()
