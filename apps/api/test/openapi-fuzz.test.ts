@@ -14,7 +14,7 @@ import { ADMIN_KEY, startTestServer, type TestServer } from "./support/test-serv
  * FUZZ_SEED=<n> replays a run; FUZZ_CASES=<n> changes how many inputs each operation gets.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
-const CASES = Number(process.env.FUZZ_CASES ?? 10);
+const CASES = Number(process.env.FUZZ_CASES ?? 8);
 
 /** Operations whose every call is slow on purpose (a wait holds ≥ 1 s, a domain makes an RSA key). */
 const FEWER_CASES: Record<string, number> = { "GET /inbox/{account_id}/wait": 2, "POST /domains": 2 };

@@ -54,8 +54,16 @@ export class Rng {
   }
 }
 
-// Letters, digits, spaces, quotes, non-ASCII and an astral character: text fields meet all of them.
-const TEXT_CHARS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789  -_.,:;!?'\"<>/\\%&+=#@éßøЖ中文日本😀"];
+// Letters, digits, spaces, quotes, controls, non-ASCII, an astral character and a lone surrogate:
+// text fields meet all of them.
+const TEXT_CHARS = [
+  ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789  -_.,:;!?'\"<>/\\%&+=#@éßøЖ中文日本😀",
+  "\t",
+  "\r\n",
+  "\u2028",
+  "\u200b",
+  "\ud800",
+];
 
 function types(schema: Schema): string[] {
   if (Array.isArray(schema.type)) return schema.type;

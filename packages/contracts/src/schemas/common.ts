@@ -48,7 +48,7 @@ export function zJsonNumber(schema: z.ZodNumber) {
   return schema.pipe(z.number());
 }
 
-export const DATE_TIME_YEARS = { min: 1970, max: 2999 } as const;
+const DATE_TIME_YEARS = { min: 1970, max: 2999 } as const;
 const DATE_TIME_MESSAGE = `Must be an ISO-8601 date-time in the years ${DATE_TIME_YEARS.min} to ${DATE_TIME_YEARS.max}`;
 
 /**
