@@ -129,6 +129,19 @@ describe("input no schema may see", () => {
     expect(await keyCount(tenant.api_key)).toBe(1);
   });
 
+  it("refuses a blank name (the document's \\S pattern) and creates nothing", async () => {
+    const tenant = await server.createTenant();
+    const res = await server.call("POST", "/api/v1/keys", { key: tenant.api_key, body: { name: " \t " } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      success: false,
+      error: "Invalid request data",
+      code: "VALIDATION_ERROR",
+      details: [{ path: ["name"], message: "Name must not be blank" }],
+    });
+    expect(await keyCount(tenant.api_key)).toBe(1);
+  });
+
   it("authenticates before looking at the input: no key and a NUL is still 401", async () => {
     const res = await server.call("POST", "/api/v1/keys", { body: { name: "a\u0000" } });
     expect(res.status).toBe(401);
