@@ -5,6 +5,7 @@ import { initTRPC } from "@trpc/server";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { classifyError } from "./errors.js";
+import { refuseUnsafeInput } from "./input-rules.js";
 
 /** Status and headers a procedure wants on its HTTP response; read back by responseMeta. */
 export interface ResponseControl {
@@ -21,7 +22,7 @@ export interface ContextInner {
    * unauthenticated caller never makes us read one). The auth middleware then does not count the
    * request a second time; a rejection is the 401/429 it answers.
    */
-  principal: Promise<Principal> | undefined;
+  authenticated: Promise<Principal> | undefined;
   /** The Idempotency-Key request header, when sent. */
   idempotencyKey: string | undefined;
   response: ResponseControl;
@@ -32,7 +33,7 @@ export function createContextInner(opts: {
   core: Core;
   logger: Logger;
   apiKey?: string | undefined;
-  principal?: Promise<Principal> | undefined;
+  authenticated?: Promise<Principal> | undefined;
   idempotencyKey?: string | undefined;
   response?: ResponseControl;
 }): ContextInner {
@@ -40,7 +41,7 @@ export function createContextInner(opts: {
     core: opts.core,
     logger: opts.logger,
     apiKey: opts.apiKey,
-    principal: opts.principal,
+    authenticated: opts.authenticated,
     idempotencyKey: opts.idempotencyKey,
     response: opts.response ?? { headers: {} },
   };
@@ -69,7 +70,8 @@ export function createRequestContext(
     logger,
     apiKey: extractApiKey(req),
     idempotencyKey: headerValue(req, "idempotency-key"),
-    ...authenticated,
+    authenticated: authenticated?.principal,
+    response: authenticated?.response,
   });
 }
 
@@ -119,7 +121,15 @@ const withSuccessStatus = t.middleware(async ({ meta, ctx, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(withSuccessStatus);
+/** NUL characters and non-object bodies never reach a schema, on either surface (see input-rules.ts). */
+const withSafeInput = t.middleware(async ({ getRawInput, next }) => {
+  refuseUnsafeInput(await getRawInput());
+  return next();
+});
+
+const baseProcedure = t.procedure.use(withSuccessStatus);
+
+export const publicProcedure = baseProcedure.use(withSafeInput);
 
 /**
  * Authenticate (one resolveApiKey for every surface) and count the request against the key's plan.
@@ -142,10 +152,13 @@ export async function authenticate(core: Core, apiKey: string | undefined, respo
   return principal;
 }
 
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const principal = await (ctx.principal ?? authenticate(ctx.core, ctx.apiKey, ctx.response));
-  return next({ ctx: { principal } });
-});
+/** Authentication comes before any look at the input: a caller without a key learns nothing from it. */
+export const authedProcedure = baseProcedure
+  .use(async ({ ctx, next }) => {
+    const principal = await (ctx.authenticated ?? authenticate(ctx.core, ctx.apiKey, ctx.response));
+    return next({ ctx: { principal } });
+  })
+  .use(withSafeInput);
 
 export const tenantProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.principal.kind !== "tenant") throw new MailroomError("TENANT_ONLY");

@@ -133,6 +133,65 @@ describe("document 1: accounts", () => {
     expect(tooMany.body.details[0].path).toEqual(["limit"]);
   });
 
+  it("refuses a cursor it did not issue and a limit that is not a number: 400 naming the field", async () => {
+    const tenant = await server.createTenant();
+    for (const cursor of ["bogus", "msg_01m8t6kt1jfa0vyn9stdff5cay", "acc_", "acc_01M8T6KT1JFA0VYN9STDFF5CAY"]) {
+      const res = await server.call("GET", `/api/v1/accounts?cursor=${cursor}`, { key: tenant.api_key });
+      expect(res.status, cursor).toBe(400);
+      expect(res.body, cursor).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: ["cursor"], message: "Cursor is invalid" }],
+      });
+    }
+    for (const limit of ["abc", "", "1.5", "1e400"]) {
+      const res = await server.call("GET", `/api/v1/accounts?limit=${limit}`, { key: tenant.api_key });
+      expect(res.status, limit).toBe(400);
+      expect(res.body.details, limit).toEqual([{ path: ["limit"], message: "Must be a whole number from 1 to 100" }]);
+    }
+  });
+
+  it("refuses an expiry outside the years 1970 to 2999 (year 0 was a 500, year 1 was stored as 2001), changing nothing", async () => {
+    const tenant = await server.createTenant();
+    const created = await createAccount(server, tenant.api_key, { domain: "ig.do", username: uniqueLocal("yr") });
+    expect(created.status).toBe(201);
+    const message = "Must be an ISO-8601 date-time in the years 1970 to 2999";
+    for (const expires_at of ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00", "3000-01-01T00:00:00Z"]) {
+      const res = await server.call("PATCH", `/api/v1/accounts/${created.body.id}`, { key: tenant.api_key, body: { expires_at } });
+      expect(res.status, expires_at).toBe(400);
+      expect(res.body, expires_at).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: ["expires_at"], message }],
+      });
+    }
+    const after = await server.call("GET", `/api/v1/accounts/${created.body.id}`, { key: tenant.api_key });
+    expect(after.body.expires_at).toBeNull();
+    const far = await createEmail(server, tenant.api_key, { email: `${uniqueLocal("yr")}@ig.do`, expiresAt: "9999-12-31T23:59:59-14:00" });
+    expect(far.status).toBe(400);
+    expect(far.body.details).toEqual([{ path: ["expiresAt"], message }]);
+    expect(await mailboxCount(server, tenant.api_key)).toBe(1);
+  });
+
+  it("takes expires_in as a JSON number only: true or \"60\" is 400, and nothing is created", async () => {
+    const tenant = await server.createTenant();
+    for (const expires_in of [true, "60", null]) {
+      const res = await createAccount(server, tenant.api_key, { domain: "ig.do", username: uniqueLocal("exp"), expires_in });
+      expect(res.status, String(expires_in)).toBe(400);
+      expect(res.body, String(expires_in)).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: ["expires_in"], message: "Must be a whole number of seconds" }],
+      });
+    }
+    expect(await mailboxCount(server, tenant.api_key)).toBe(0);
+    const ok = await createAccount(server, tenant.api_key, { domain: "ig.do", username: uniqueLocal("exp"), expires_in: 60 });
+    expect(ok.status).toBe(201);
+  });
+
   it("lists mailboxes made through either dialect: one model", async () => {
     const tenant = await server.createTenant();
     const email = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@ig.do` });

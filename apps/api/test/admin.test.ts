@@ -66,3 +66,18 @@ describe("admin: tenants", () => {
     });
   });
 });
+
+describe("admin: NUL in a tenant name", () => {
+  it("is a 400 naming the field, and no tenant is created", async () => {
+    const before = await tenantNames();
+    const res = await server.call("POST", "/api/v1/admin/tenants", { key: ADMIN_KEY, body: { name: "nul\u0000name" } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      success: false,
+      error: "Invalid request data",
+      code: "VALIDATION_ERROR",
+      details: [{ path: ["name"], message: "Must not contain the NUL character" }],
+    });
+    expect((await tenantNames()).length).toBe(before.length);
+  });
+});

@@ -251,6 +251,20 @@ describe("listing and deleting", () => {
     expect(res.body.details[0].path).toEqual(["limit"]);
   });
 
+  it("rejects a cursor that is not a domain id with 400 naming cursor", async () => {
+    const tenant = await server.createTenant();
+    for (const cursor of ["bogus", "acc_01m8t6kt1jfa0vyn9stdff5cay", "dom_x"]) {
+      const res = await server.call("GET", `/api/v1/domains?cursor=${cursor}`, { key: tenant.api_key });
+      expect(res.status, cursor).toBe(400);
+      expect(res.body, cursor).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: ["cursor"], message: "Cursor is invalid" }],
+      });
+    }
+  });
+
   it("deletes a domain once; afterwards it is not found", async () => {
     const tenant = await server.createTenant();
     const kept = await addDomain(tenant.api_key);

@@ -183,6 +183,26 @@ describe("document 2: POST /api/v1/emails/create", () => {
   });
 });
 
+describe("document 2: strict JSON types and NUL on create", () => {
+  it("takes expiresIn as a JSON number only and refuses NUL in a tag; writes nothing", async () => {
+    const tenant = await server.createTenant();
+    for (const expiresIn of [true, "60"]) {
+      const res = await createEmail(server, tenant.api_key, { email: `${uniqueLocal("exp")}@ig.do`, expiresIn });
+      expect(res.status, String(expiresIn)).toBe(400);
+      expect(res.body, String(expiresIn)).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: ["expiresIn"], message: "Must be a whole number of seconds" }],
+      });
+    }
+    const tag = await createEmail(server, tenant.api_key, { email: `${uniqueLocal("tag")}@ig.do`, tag: "a\u0000" });
+    expect(tag.status).toBe(400);
+    expect(tag.body.details).toEqual([{ path: ["tag"], message: "Must not contain the NUL character" }]);
+    expect(await mailboxCount(server, tenant.api_key)).toBe(0);
+  });
+});
+
 describe("document 2: the rest of /api/v1/emails", () => {
   it("pages with page and pageSize over more than one page, pinned first then newest", async () => {
     const tenant = await server.createTenant();
@@ -213,7 +233,27 @@ describe("document 2: the rest of /api/v1/emails", () => {
 
     const tooBig = await server.call("GET", "/api/v1/emails?pageSize=101", { key: tenant.api_key });
     expect(tooBig.status).toBe(400);
-    expect(tooBig.body.details).toEqual([{ path: ["pageSize"], message: "pageSize must be at most 100" }]);
+    expect(tooBig.body.details).toEqual([{ path: ["pageSize"], message: "Must be a whole number from 1 to 100" }]);
+  });
+
+  it("refuses pages that are not whole numbers and NUL in tag or search: 400 naming the field", async () => {
+    const tenant = await server.createTenant();
+    for (const [query, path, message] of [
+      ["page=abc", "page", "Must be a whole number, at least 1"],
+      ["page=0", "page", "Must be a whole number, at least 1"],
+      ["pageSize=2.5", "pageSize", "Must be a whole number from 1 to 100"],
+      ["tag=a%00b", "tag", "Must not contain the NUL character"],
+      ["search=%00", "search", "Must not contain the NUL character"],
+    ] as const) {
+      const res = await server.call("GET", `/api/v1/emails?${query}`, { key: tenant.api_key });
+      expect(res.status, query).toBe(400);
+      expect(res.body, query).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: [path], message }],
+      });
+    }
   });
 
   it("filters by tag, like, pin and search", async () => {

@@ -127,7 +127,7 @@ describe("the inbox (document 1)", () => {
     expect(unread.body.details).toEqual([{ path: ["unread"], message: 'Must be "true" or "false"' }]);
     const timeout = await server.call("GET", `/api/v1/inbox/${inbox.accountId}/wait?timeout=0`, { key: inbox.key });
     expect(timeout.status).toBe(400);
-    expect(timeout.body.details).toEqual([{ path: ["timeout"], message: "Must be at least 1 second" }]);
+    expect(timeout.body.details).toEqual([{ path: ["timeout"], message: "Must be a whole number of seconds from 1 to 300" }]);
 
     const raw = await fetch(`${server.url}/api/v1/messages/${id}/raw`);
     expect(raw.status).toBe(401);
@@ -139,6 +139,47 @@ describe("the inbox (document 1)", () => {
     const byQuery = await fetch(`${server.url}/api/v1/messages/${id}/raw?key=${inbox.key}`);
     expect(byQuery.status).toBe(200);
     expect(byQuery.headers.get("x-ratelimit-limit")).toBe("1000");
+  });
+
+  it("refuses a bogus cursor, NUL in wait filters and in download ids: 400 naming the field, nothing changed", async () => {
+    const inbox = await newInbox(server);
+    const id = await deliver(inbox, "kept");
+    const error = (path: string, message: string) => ({
+      success: false,
+      error: "Invalid request data",
+      code: "VALIDATION_ERROR",
+      details: [{ path: [path], message }],
+    });
+    for (const cursor of ["bogus", inbox.accountId, "msg_"]) {
+      const res = await server.call("GET", `/api/v1/inbox/${inbox.accountId}?cursor=${cursor}`, { key: inbox.key });
+      expect(res.status, cursor).toBe(400);
+      expect(res.body, cursor).toEqual(error("cursor", "Cursor is invalid"));
+    }
+    for (const [query, field] of [
+      ["subject=a%00", "subject"],
+      ["from=%00x", "from"],
+      ["timeout=1&since=2026-01-01T00:00:00Z%00", "since"],
+    ] as const) {
+      const res = await server.call("GET", `/api/v1/inbox/${inbox.accountId}/wait?${query}`, { key: inbox.key });
+      expect(res.status, query).toBe(400);
+      expect(res.body, query).toEqual(error(field, "Must not contain the NUL character"));
+    }
+    const yearZero = encodeURIComponent("0000-01-01T00:00:00Z");
+    for (const path of [`/api/v1/inbox/${inbox.accountId}?since=${yearZero}`, `/api/v1/inbox/${inbox.accountId}/wait?timeout=1&since=${yearZero}`]) {
+      const res = await server.call("GET", path, { key: inbox.key });
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).toEqual(error("since", "Must be an ISO-8601 date-time in the years 1970 to 2999"));
+    }
+    const timeout = await server.call("GET", `/api/v1/inbox/${inbox.accountId}/wait?timeout=abc`, { key: inbox.key });
+    expect(timeout.body).toEqual(error("timeout", "Must be a whole number of seconds from 1 to 300"));
+
+    const raw = await download(server, `/api/v1/messages/${id}%00/raw`, inbox.key);
+    expect(raw.status).toBe(400);
+    expect(JSON.parse(raw.bytes.toString())).toEqual(error("id", "Must not contain the NUL character"));
+    const attachment = await download(server, `/api/v1/messages/${id}/attachments/att_%00`, inbox.key);
+    expect(attachment.status).toBe(400);
+    expect(JSON.parse(attachment.bytes.toString())).toEqual(error("attachment_id", "Must not contain the NUL character"));
+    expect((await listInbox(server, inbox)).map((m) => m.id)).toEqual([id]);
   });
 
   it("deleting an account deletes its mail", async () => {

@@ -68,3 +68,83 @@ describe("tenant API keys", () => {
     expect(list.body.keys).toHaveLength(1);
   });
 });
+
+describe("input no schema may see", () => {
+  const NUL_ERROR = (path: (string | number)[]) => ({
+    success: false,
+    error: "Invalid request data",
+    code: "VALIDATION_ERROR",
+    details: [{ path, message: "Must not contain the NUL character" }],
+  });
+
+  async function keyCount(key: string): Promise<number> {
+    const list = await server.call("GET", "/api/v1/keys", { key });
+    expect(list.status).toBe(200);
+    return list.body.keys.length;
+  }
+
+  it("refuses a JSON body that is not an object (null, an array, a string, a number) and creates nothing", async () => {
+    const tenant = await server.createTenant();
+    for (const body of ["null", "[1,2]", '"str"', "5", "true"]) {
+      const res = await server.call("POST", "/api/v1/keys", { key: tenant.api_key, body });
+      expect(res.status, body).toBe(400);
+      expect(res.body, body).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: [], message: "Request body must be a JSON object" }],
+      });
+    }
+    expect(await keyCount(tenant.api_key)).toBe(1);
+    // A POST without a body is still an empty object.
+    const bare = await server.call("POST", "/api/v1/keys", { key: tenant.api_key });
+    expect(bare.status).toBe(201);
+  });
+
+  it("refuses NUL in a value or an object key, naming the field, and creates nothing", async () => {
+    const tenant = await server.createTenant();
+    const inValue = await server.call("POST", "/api/v1/keys", { key: tenant.api_key, body: { name: "a\u0000b" } });
+    expect(inValue.status).toBe(400);
+    expect(inValue.body).toEqual(NUL_ERROR(["name"]));
+    const inKey = await server.call("POST", "/api/v1/keys", { key: tenant.api_key, body: { "x\u0000": "y" } });
+    expect(inKey.status).toBe(400);
+    expect(inKey.body).toEqual(NUL_ERROR(["x\u0000"]));
+    expect(await keyCount(tenant.api_key)).toBe(1);
+  });
+
+  it("refuses NUL on the tRPC surface with the same error", async () => {
+    const tenant = await server.createTenant();
+    const res = await fetch(`${server.url}/trpc/keys.create`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tenant.api_key}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "a\u0000" }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { data: { mailroom: unknown } } };
+    expect(body.error.data.mailroom).toEqual({
+      code: "VALIDATION_ERROR",
+      message: "Invalid request data",
+      details: [{ path: ["name"], message: "Must not contain the NUL character" }],
+    });
+    expect(await keyCount(tenant.api_key)).toBe(1);
+  });
+
+  it("refuses a blank name (the document's \\S pattern) and creates nothing", async () => {
+    const tenant = await server.createTenant();
+    const res = await server.call("POST", "/api/v1/keys", { key: tenant.api_key, body: { name: " \t " } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      success: false,
+      error: "Invalid request data",
+      code: "VALIDATION_ERROR",
+      details: [{ path: ["name"], message: "Name must not be blank" }],
+    });
+    expect(await keyCount(tenant.api_key)).toBe(1);
+  });
+
+  it("authenticates before looking at the input: no key and a NUL is still 401", async () => {
+    const res = await server.call("POST", "/api/v1/keys", { body: { name: "a\u0000" } });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("MISSING_API_KEY");
+  });
+});

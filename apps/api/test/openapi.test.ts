@@ -57,3 +57,60 @@ describe("openapi.json", () => {
     expect(Object.keys(error.body).sort()).toEqual(["code", "details", "error", "success"]);
   });
 });
+
+describe("what the document says about inputs", () => {
+  type JsonSchema = Record<string, any>;
+  async function dereferenced() {
+    const doc = (await server.call("GET", "/api/v1/openapi.json")).body;
+    return (await SwaggerParser.dereference(structuredClone(doc))) as unknown as { paths: Record<string, Record<string, any>> };
+  }
+  function inputSchemas(doc: { paths: Record<string, Record<string, any>> }): [string, JsonSchema][] {
+    const out: [string, JsonSchema][] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const p of op.parameters ?? []) out.push([`${method} ${path} ${p.name}`, p.schema]);
+        const body = op.requestBody?.content?.["application/json"]?.schema;
+        if (body) out.push([`${method} ${path} body`, body]);
+      }
+    }
+    return out;
+  }
+  function walk(schema: JsonSchema, at: string, visit: (s: JsonSchema, at: string) => void): void {
+    visit(schema, at);
+    for (const [name, property] of Object.entries(schema.properties ?? {})) walk(property as JsonSchema, `${at}.${name}`, visit);
+    if (schema.items) walk(schema.items, `${at}[]`, visit);
+    if (typeof schema.additionalProperties === "object") walk(schema.additionalProperties, `${at}{}`, visit);
+    for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) walk(branch, at, visit);
+  }
+
+  it("says every string and object key of every input refuses NUL", async () => {
+    let strings = 0;
+    for (const [where, schema] of inputSchemas(await dereferenced())) {
+      walk(schema, where, (s, at) => {
+        const types = [s.type].flat();
+        if (types.includes("string")) {
+          strings++;
+          const rules = [s.not, ...(s.allOf ?? []).map((a: JsonSchema) => a.not)];
+          expect(rules, at).toContainEqual({ type: "string", pattern: "\\u0000" });
+        }
+        if (types.includes("object")) expect(s.propertyNames, at).toBeDefined();
+      });
+    }
+    expect(strings).toBeGreaterThan(40);
+  });
+
+  it("states cursor patterns, the email format and the mutually exclusive fields", async () => {
+    const doc = await dereferenced();
+    const param = (path: string, name: string) =>
+      doc.paths[path]!.get.parameters.find((p: { name: string }) => p.name === name).schema;
+    expect(param("/accounts", "cursor").pattern).toBe("^acc_[0-9a-hjkmnp-tv-z]{26}$");
+    expect(param("/domains", "cursor").pattern).toBe("^dom_[0-9a-hjkmnp-tv-z]{26}$");
+    expect(param("/inbox/{account_id}", "cursor").pattern).toBe("^msg_[0-9a-hjkmnp-tv-z]{26}$");
+    const body = (path: string, method: string) => doc.paths[path]![method].requestBody.content["application/json"].schema;
+    expect(body("/emails/create", "post").properties.email.format).toBe("email");
+    expect(body("/emails/create", "post").not).toEqual({ required: ["expiresIn", "expiresAt"] });
+    expect(body("/accounts/{id}", "patch").not).toEqual({ required: ["expires_in", "expires_at"] });
+    expect(body("/send", "post").anyOf).toEqual([{ required: ["html"] }, { required: ["text"] }]);
+    expect(body("/accounts", "post").properties.expires_in.type).toBe("integer");
+  });
+});

@@ -204,6 +204,23 @@ describe("who may send, and what", () => {
     expect(bodyless.body.details).toContainEqual({ path: ["html"], message: "Give html or text" });
     expect(await sentCount()).toBe(before);
   });
+
+  it("refuses NUL in the subject or a tag with 400 naming the field, and sends nothing", async () => {
+    const before = await sentCount();
+    const base = { from: `hello@${t.domain}`, to: "x@example.com", subject: "Hi", text: "x" };
+    const subject = await send({ ...base, subject: "Hi\u0000there" });
+    expect(subject.status).toBe(400);
+    expect(subject.body).toEqual({
+      success: false,
+      error: "Invalid request data",
+      code: "VALIDATION_ERROR",
+      details: [{ path: ["subject"], message: "Must not contain the NUL character" }],
+    });
+    const tag = await send({ ...base, tags: ["ok", "b\u0000d"] });
+    expect(tag.status).toBe(400);
+    expect(tag.body.details).toEqual([{ path: ["tags", 1], message: "Must not contain the NUL character" }]);
+    expect(await sentCount()).toBe(before);
+  });
 });
 
 describe("Idempotency-Key", () => {

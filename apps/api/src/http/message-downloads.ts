@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ERROR_META, MailroomError, isErrorCode } from "@mailroom/contracts";
 import type { Core, Logger } from "@mailroom/core";
 import { toErrorBody } from "../errors.js";
+import { refuseUnsafeInput } from "../input-rules.js";
 import { authenticate, extractApiKey, type ResponseControl } from "../trpc.js";
 import { closeIfBodyUnread } from "./request-gate.js";
 import { methodNotAllowed } from "./rest-routes.js";
@@ -36,15 +37,18 @@ export async function serveMessageDownload(
 
     const raw = RAW.exec(path);
     if (raw) {
-      const bytes = await core.messages.raw(tenantId, decodePathParameter("id", raw[1]!));
+      const input = { id: decodePathParameter("id", raw[1]!) };
+      refuseUnsafeInput(input);
+      const bytes = await core.messages.raw(tenantId, input.id);
       return send(res, req, response, 200, { "Content-Type": "message/rfc822" }, bytes);
     }
     const [, messageId, attachmentId] = ATTACHMENT.exec(path)!;
-    const file = await core.messages.attachment(
-      tenantId,
-      decodePathParameter("id", messageId!),
-      decodePathParameter("attachment_id", attachmentId!),
-    );
+    const input = {
+      id: decodePathParameter("id", messageId!),
+      attachment_id: decodePathParameter("attachment_id", attachmentId!),
+    };
+    refuseUnsafeInput(input);
+    const file = await core.messages.attachment(tenantId, input.id, input.attachment_id);
     const headers = { "Content-Type": safeContentType(file.contentType), "Content-Disposition": contentDisposition(file.filename) };
     return send(res, req, response, 200, headers, file.content);
   } catch (err) {

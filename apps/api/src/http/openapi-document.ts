@@ -1,6 +1,7 @@
 import { ERROR_META, zErrorBody } from "@mailroom/contracts";
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import { z } from "zod";
+import { NUL_PATTERN } from "../input-rules.js";
 import type { AppRouter } from "../root.js";
 import type { Meta } from "../trpc.js";
 
@@ -32,13 +33,14 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
   doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema as never } };
   const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
 
-  const procedures = router._def.procedures as unknown as Record<string, { _def: { meta?: Meta } }>;
+  const procedures = router._def.procedures as unknown as Record<string, { _def: { meta?: Meta; inputs: unknown[] } }>;
   for (const procedure of Object.values(procedures)) {
     const meta = procedure._def.meta;
     if (!meta?.openapi) continue;
     const path = meta.openapi.path.replace(/\{(\w+)\}/g, "{$1}");
     const operation = doc.paths?.[path]?.[meta.openapi.method.toLowerCase() as "get"];
     if (!operation?.responses) continue;
+    copyObjectRules(procedure._def.inputs[0], operation.requestBody);
     const responses = operation.responses as Record<string, { description: string; content?: unknown }>;
     if (meta.successStatus && meta.successStatus !== 200 && responses["200"]) {
       responses[String(meta.successStatus)] = { ...responses["200"], description: "Created" };
@@ -58,7 +60,56 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
     }
   }
   addDownloadPaths(doc, errorContent);
+  stateNoNul(doc);
   return doc;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * input-rules.ts refuses NUL in every string and object key of every input, whatever its schema,
+ * so every input schema says so: strings `not` matching NUL, objects with `propertyNames` likewise.
+ */
+function stateNoNul(doc: OpenAPIObject): void {
+  const noNul = { type: "string", pattern: NUL_PATTERN };
+  const seen = new WeakSet<object>();
+  const visit = (schema: unknown): void => {
+    if (!schema || typeof schema !== "object" || seen.has(schema)) return;
+    seen.add(schema);
+    const s = schema as JsonSchema;
+    const types = [s.type].flat();
+    if (types.includes("string")) {
+      if (s.not) s.allOf = [...((s.allOf as unknown[]) ?? []), { not: noNul }];
+      else s.not = noNul;
+    }
+    if (types.includes("object")) s.propertyNames ??= { not: noNul };
+    for (const key of ["items", "additionalProperties"]) visit(s[key]);
+    for (const key of ["anyOf", "oneOf", "allOf"]) for (const branch of (s[key] as unknown[]) ?? []) visit(branch);
+    for (const property of Object.values((s.properties as JsonSchema) ?? {})) visit(property);
+  };
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, JsonSchema>)) {
+      for (const parameter of (operation.parameters as { schema?: unknown }[]) ?? []) visit(parameter.schema);
+      const content = (operation.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined)?.content;
+      for (const media of Object.values(content ?? {})) visit(media.schema);
+    }
+  }
+}
+
+/**
+ * trpc-to-openapi rebuilds a body schema from the input object's shape and keeps only the title,
+ * description and examples of its meta; the object-level rules a schema states in its meta
+ * (`not` for mutually exclusive fields, `anyOf` for "one of these is required") are put back here.
+ */
+function copyObjectRules(input: unknown, requestBody: unknown): void {
+  const meta = input instanceof z.ZodType ? z.globalRegistry.get(input) : undefined;
+  const schema = (requestBody as { content?: Record<string, { schema?: Record<string, unknown> }> } | undefined)?.content?.[
+    "application/json"
+  ]?.schema;
+  if (!meta || !schema) return;
+  for (const key of ["not", "anyOf"] as const) {
+    if (meta[key] !== undefined) schema[key] = meta[key];
+  }
 }
 
 /** The routes that answer bytes are not procedures (see message-downloads.ts): described by hand. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ID_PREFIXES, idPattern, type IdKind } from "../ids.js";
 
 /** ISO-8601 UTC timestamp as it appears in JSON. */
 export const zTimestamp = z.string().describe("ISO-8601 UTC timestamp");
@@ -18,10 +19,65 @@ export type ErrorBody = z.infer<typeof zErrorBody>;
 
 export const zDeleted = z.object({ deleted: z.literal(true) });
 
-/** Cursor pagination (document 1's lists). */
-export const zCursorPage = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(200).optional(),
-});
+/**
+ * How the document says "not blank": the server trims and then wants a character, which JSON Schema
+ * cannot say, but "holds a non-space character" (an unanchored `\S`) is the same rule.
+ */
+export const NON_BLANK = { pattern: "\\S" } as const;
+
+/**
+ * A whole number in a query string, with one message for every way it can be wrong ("abc", "",
+ * "1.5", out of range). Query strings are text by nature, so this one coerces on purpose.
+ */
+export function zQueryInteger(opts: { min: number; max?: number; unit?: string }) {
+  const unit = opts.unit ? ` of ${opts.unit}` : "";
+  const message =
+    opts.max === undefined
+      ? `Must be a whole number${unit}, at least ${opts.min}`
+      : `Must be a whole number${unit} from ${opts.min} to ${opts.max}`;
+  const number = z.coerce.number({ error: message }).int(message).min(opts.min, message);
+  return opts.max === undefined ? number : number.max(opts.max, message);
+}
+
+/**
+ * A number in a JSON body: `true` or `"60"` is a 400, never 1 or 60. trpc-to-openapi switches
+ * `coerce` on for every z.number() at the top of a REST input, bodies included; it leaves a pipe
+ * alone, and the document shows the pipe's input side (the number with its limits).
+ */
+export function zJsonNumber(schema: z.ZodNumber) {
+  return schema.pipe(z.number());
+}
+
+const DATE_TIME_YEARS = { min: 1970, max: 2999 } as const;
+const DATE_TIME_MESSAGE = `Must be an ISO-8601 date-time in the years ${DATE_TIME_YEARS.min} to ${DATE_TIME_YEARS.max}`;
+
+/**
+ * A date-time a client sends. The years are bounded because the database cannot hold what a
+ * JavaScript Date makes of year 0 or of 9999-12-31T23:59:59-14:00 (year 10000), which failed as a
+ * 500; between 1970 and 2999 every offset stays far from both edges. The bound is a pattern, so the
+ * OpenAPI document states it exactly.
+ */
+export function zDateTimeInput() {
+  return z.iso
+    .datetime({ offset: true, error: DATE_TIME_MESSAGE })
+    .regex(/^(?:19[7-9]\d|2\d{3})-/, DATE_TIME_MESSAGE)
+    .meta({ format: "date-time" });
+}
+
+/** A page cursor: the `next_cursor` a list answered, which is the id of the page's last item. */
+export function zCursor(kind: IdKind) {
+  return z
+    .string({ error: "Cursor is invalid" })
+    .regex(idPattern(kind), "Cursor is invalid")
+    .describe(`The next_cursor of the previous page (a ${kind} id, ${ID_PREFIXES[kind]}_…)`);
+}
+
+/** Cursor pagination (document 1's lists), over ids of `kind`. */
+export function zCursorPage(kind: IdKind) {
+  return z.object({
+    limit: zQueryInteger({ min: 1, max: 100 }).default(50),
+    cursor: zCursor(kind).optional(),
+  });
+}
 
 export const zHealth = z.object({ status: z.enum(["ok", "unavailable"]) });

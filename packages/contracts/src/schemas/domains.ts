@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
 import { zCursorPage, zTimestamp } from "./common.js";
+import { DOMAIN_NAME_PATTERN } from "./mailboxes.js";
 
 export const DOMAIN_STATUSES = ["pending_verification", "active", "failed"] as const;
 export const zDomainStatus = z.enum(DOMAIN_STATUSES);
@@ -38,12 +39,18 @@ export type Domain = z.infer<typeof zDomain>;
  * Booleans outside JSON bodies. A bare z.boolean() would be coerced by trpc-to-openapi, which makes
  * "false" true; query parameters must look like strings to it, so `force` is the string "true"/"false".
  */
-const zQueryFlag = z.enum(["true", "false"]).transform((v) => v === "true");
+const zQueryFlag = z.enum(["true", "false"], { error: 'Must be "true" or "false"' }).transform((v) => v === "true");
 const zBodyFlag = z.union([z.boolean(), zQueryFlag]);
 
 export const zCreateDomainInput = z.object({
   // Syntax is checked by core, so every surface gets the same messages.
-  domain: z.string().describe("e.g. example.com; an internationalised name is stored as punycode"),
+  domain: z
+    .string()
+    .meta({ pattern: DOMAIN_NAME_PATTERN.source })
+    .describe(
+      "e.g. example.com. Also accepted beyond the pattern: surrounding spaces, one trailing dot, and " +
+        "internationalised names in Unicode (stored as punycode)",
+    ),
 });
 export type CreateDomainInput = z.infer<typeof zCreateDomainInput>;
 
@@ -63,7 +70,7 @@ export const zUpdateDomainInput = zDomainIdInput.extend({
     .describe("A mailbox of yours on this domain to take mail for unknown addresses; null clears it"),
 });
 export type UpdateDomainInput = z.infer<typeof zUpdateDomainInput>;
-export const zListDomainsInput = zCursorPage;
+export const zListDomainsInput = zCursorPage("domain");
 
 export const zListDomainsOutput = z.object({
   domains: z.array(zDomain),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
 import { zPlan } from "../plans.js";
-import { zTimestamp } from "./common.js";
+import { NON_BLANK, zTimestamp } from "./common.js";
 
 export const API_KEY_PREFIX = "mr_live_";
 export const ADMIN_KEY_PREFIX = "mr_admin_";
@@ -21,7 +21,13 @@ export const zCreatedApiKey = zApiKey.extend({
 });
 
 export const zCreateKeyInput = z.object({
-  name: z.string().trim().min(1).max(100, "Name must be at most 100 characters").optional(),
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name must not be blank")
+    .max(100, "Name must be at most 100 characters")
+    .meta(NON_BLANK)
+    .optional(),
 });
 export const zCreateTenantKeyInput = zCreateKeyInput.extend({ id: zId("tenant") });
 export const zKeyIdInput = z.object({ id: zId("key") });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
-import { zCursorPage, zTimestamp } from "./common.js";
+import { NON_BLANK, zCursorPage, zDateTimeInput, zJsonNumber, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * One mailbox model, two wire dialects:
@@ -14,7 +14,8 @@ import { zCursorPage, zTimestamp } from "./common.js";
  * A mailbox local part: letters, digits, `.`, `_`, `-`; starts and ends with a letter or digit; no `..`.
  * No length here on purpose: the 4–64 rule is core's, with document 2's own message.
  */
-export const LOCAL_PART_PATTERN = /^(?!.*\.\.)[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/i;
+const LOCAL_PART = "(?!.*\\.\\.)[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?";
+export const LOCAL_PART_PATTERN = new RegExp(`^${LOCAL_PART}$`);
 
 /** Separates a tag from the mailbox name: `info+orders@…` is delivered to `info@…`. */
 export const TAG_SEPARATOR = "+";
@@ -30,8 +31,15 @@ export const MAILBOX_NAME_PLUS_MESSAGE =
   'A mailbox name may not contain "+": it separates a tag (name+tag@domain is delivered to name@domain)';
 
 /** A fully qualified ASCII domain name (IDNs as punycode), at least two labels. */
-export const DOMAIN_NAME_PATTERN =
-  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+const DOMAIN_NAME = "(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+export const DOMAIN_NAME_PATTERN = new RegExp(`^${DOMAIN_NAME}$`);
+
+/**
+ * `local@domain` as the two patterns above. Spelled out without the `i` flag (and composed from
+ * strings) so the OpenAPI document, which cannot carry flags, states exactly this rule.
+ */
+export const MAILBOX_ADDRESS = `${LOCAL_PART}@${DOMAIN_NAME}`;
+export const MAILBOX_ADDRESS_PATTERN = new RegExp(`^${MAILBOX_ADDRESS}$`);
 
 export const MAILBOX_PREFIX_MIN = 4;
 export const MAILBOX_PREFIX_MAX = 64;
@@ -65,25 +73,37 @@ const zPassword = z
   .min(MAILBOX_PASSWORD_MIN, `Password must be at least ${MAILBOX_PASSWORD_MIN} characters`)
   .max(MAILBOX_PASSWORD_MAX, `Password must be at most ${MAILBOX_PASSWORD_MAX} characters`);
 
-/** Seconds from now. Never shared with a GET input: trpc-to-openapi sets `coerce` on those schemas. */
+/** Seconds from now, as a JSON number only: `true` or `"60"` is a 400 (see zJsonNumber). */
 const expiresIn = () =>
-  z
-    .number()
-    .int("Must be a whole number of seconds")
-    .min(1, "Must be at least 1 second")
-    .max(MAILBOX_MAX_EXPIRES_IN, `Must be at most ${MAILBOX_MAX_EXPIRES_IN} seconds`);
-const expiresAt = () => z.iso.datetime({ offset: true, error: "Must be an ISO-8601 date-time" });
+  zJsonNumber(
+    z
+      .number({ error: "Must be a whole number of seconds" })
+      .int("Must be a whole number of seconds")
+      .min(1, "Must be at least 1 second")
+      .max(MAILBOX_MAX_EXPIRES_IN, `Must be at most ${MAILBOX_MAX_EXPIRES_IN} seconds`),
+  );
+const expiresAt = zDateTimeInput;
 
 function onlyOneExpiry(inKey: string, atKey: string) {
   const check = (v: Record<string, unknown>) => v[inKey] === undefined || v[atKey] === undefined;
   return [check, { message: `Give ${inKey} or ${atKey}, not both`, path: [atKey] as PropertyKey[] }] as const;
 }
 
+/**
+ * The same rule in the OpenAPI document: an object may not hold both keys (apps/api's document
+ * builder copies object-level `not`/`anyOf` onto the request body).
+ */
+function notBoth(inKey: string, atKey: string) {
+  return { not: { required: [inKey, atKey] }, description: `${inKey} and ${atKey} are mutually exclusive` };
+}
+
 /** Tags count characters as people do (code points), so 50 CJK or emoji characters fit. */
 const zTag = z
   .string()
   .trim()
-  .refine((s) => [...s].length <= MAILBOX_TAG_MAX, `Tag must be at most ${MAILBOX_TAG_MAX} characters`);
+  .refine((s) => [...s].length <= MAILBOX_TAG_MAX, `Tag must be at most ${MAILBOX_TAG_MAX} characters`)
+  // JSON Schema's maxLength counts code points too; the server counts after trimming, so it may take more.
+  .meta({ maxLength: MAILBOX_TAG_MAX });
 
 // ─── Document 1: accounts ────────────────────────────────────────────────────────────────────
 
@@ -120,7 +140,8 @@ export const zCreateAccountInput = z
     expires_in: expiresIn().optional(),
     expires_at: expiresAt().optional(),
   })
-  .refine(...onlyOneExpiry("expires_in", "expires_at"));
+  .refine(...onlyOneExpiry("expires_in", "expires_at"))
+  .meta(notBoth("expires_in", "expires_at"));
 
 export const zAccountIdInput = z.object({ id: zId("mailbox") });
 
@@ -132,9 +153,10 @@ export const zUpdateAccountInput = z
     expires_in: expiresIn().optional(),
     expires_at: expiresAt().nullable().optional().describe("null makes the mailbox permanent"),
   })
-  .refine(...onlyOneExpiry("expires_in", "expires_at"));
+  .refine(...onlyOneExpiry("expires_in", "expires_at"))
+  .meta(notBoth("expires_in", "expires_at"));
 
-export const zListAccountsInput = zCursorPage;
+export const zListAccountsInput = zCursorPage("mailbox");
 
 export const zListAccountsOutput = z.object({
   accounts: z.array(zAccountListItem),
@@ -165,7 +187,8 @@ export const zEmailAddress = z
   .string({ error: (issue) => (issue.input === undefined ? "Email is required" : "Invalid email format") })
   .trim()
   .max(1000, "Invalid email format")
-  .refine((s) => splitMailboxAddress(s) !== undefined, "Invalid email format");
+  .regex(MAILBOX_ADDRESS_PATTERN, "Invalid email format")
+  .meta({ format: "email" });
 
 /** A new mailbox's address: well-formed, and no tag separator in its name. */
 const zNewMailboxAddress = zEmailAddress.refine(
@@ -180,7 +203,8 @@ export const zCreateEmailInput = z
     expiresIn: expiresIn().optional(),
     expiresAt: expiresAt().optional(),
   })
-  .refine(...onlyOneExpiry("expiresIn", "expiresAt"));
+  .refine(...onlyOneExpiry("expiresIn", "expiresAt"))
+  .meta(notBoth("expiresIn", "expiresAt"));
 
 export const zEmailIdInput = z.object({ id: zId("mailbox") });
 
@@ -195,12 +219,19 @@ const queryBoolean = z
   .transform((v) => v === "true");
 
 export const zListEmailsInput = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100, "pageSize must be at most 100").default(20),
-  tag: z.string().trim().min(1).optional(),
+  page: zQueryInteger({ min: 1 }).default(1),
+  pageSize: zQueryInteger({ min: 1, max: 100 }).default(20),
+  tag: z.string().trim().min(1, "Tag must not be blank").meta(NON_BLANK).optional(),
   like: queryBoolean.optional(),
   pin: queryBoolean.optional(),
-  search: z.string().trim().min(1).max(200).optional().describe("Part of the address, case-insensitive"),
+  search: z
+    .string()
+    .trim()
+    .min(1, "Search must not be blank")
+    .max(200, "Search must be at most 200 characters")
+    .meta(NON_BLANK)
+    .optional()
+    .describe("Part of the address, case-insensitive"),
 });
 
 export const zEmailPage = z.object({
@@ -220,6 +251,7 @@ export const zUpdateEmailInput = z
     expiresIn: expiresIn().optional(),
     expiresAt: expiresAt().nullable().optional(),
   })
-  .refine(...onlyOneExpiry("expiresIn", "expiresAt"));
+  .refine(...onlyOneExpiry("expiresIn", "expiresAt"))
+  .meta(notBoth("expiresIn", "expiresAt"));
 
 export const zEmailDeleted = z.object({ id: z.string(), deleted: z.literal(true) });

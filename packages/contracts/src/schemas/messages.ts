@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
-import { zCursorPage, zTimestamp } from "./common.js";
+import { NON_BLANK, zCursorPage, zDateTimeInput, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * Received mail, in the two wire dialects:
@@ -14,7 +14,7 @@ export const MAX_WAIT_SECONDS = 300;
 const queryBoolean = z
   .enum(["true", "false"], { error: 'Must be "true" or "false"' })
   .transform((v) => v === "true");
-const queryTimestamp = z.iso.datetime({ offset: true, error: "Must be an ISO-8601 date-time" });
+const queryTimestamp = zDateTimeInput();
 
 export const zMailAddress = z.object({ address: z.string(), name: z.string().nullable() });
 
@@ -74,7 +74,7 @@ export const zMessage = zInboxMessage.extend({
 });
 export type Message = z.infer<typeof zMessage>;
 
-export const zInboxInput = zCursorPage.extend({
+export const zInboxInput = zCursorPage("message").extend({
   account_id: zId("mailbox"),
   unread: queryBoolean.optional().describe('"true": only messages not yet seen'),
   since: queryTimestamp.optional().describe("Only messages received at or after this time"),
@@ -95,16 +95,19 @@ const zStrictBoolean = z.union([z.literal(true), z.literal(false)], { error: "Mu
 
 export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zStrictBoolean });
 
+const zWaitFilter = (label: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${label} must not be blank`)
+    .max(200, `${label} must be at most 200 characters`)
+    .meta(NON_BLANK);
+
 export const zWaitInput = z.object({
   account_id: zId("mailbox"),
-  timeout: z.coerce
-    .number()
-    .int("Must be a whole number of seconds")
-    .min(1, "Must be at least 1 second")
-    .max(MAX_WAIT_SECONDS, `Must be at most ${MAX_WAIT_SECONDS} seconds`)
-    .default(30),
-  subject: z.string().trim().min(1).max(200).optional().describe("Part of the subject, case-insensitive"),
-  from: z.string().trim().min(1).max(200).optional().describe("Part of the sender's address, case-insensitive"),
+  timeout: zQueryInteger({ min: 1, max: MAX_WAIT_SECONDS, unit: "seconds" }).default(30),
+  subject: zWaitFilter("Subject").optional().describe("Part of the subject, case-insensitive"),
+  from: zWaitFilter("From").optional().describe("Part of the sender's address, case-insensitive"),
   since: queryTimestamp
     .optional()
     .describe("Also match messages that arrived at or after this time; default: only ones arriving from now on"),
@@ -150,8 +153,8 @@ export const zEmailMessage = zEmailMessageSummary.extend({
 
 export const zEmailMessagesInput = z.object({
   id: zId("mailbox"),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100, "pageSize must be at most 100").default(20),
+  page: zQueryInteger({ min: 1 }).default(1),
+  pageSize: zQueryInteger({ min: 1, max: 100 }).default(20),
 });
 
 export const zEmailMessagePage = z.object({

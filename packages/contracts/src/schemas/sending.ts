@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
 import { zTimestamp } from "./common.js";
-import { splitMailboxAddress } from "./mailboxes.js";
+import { MAILBOX_ADDRESS, splitMailboxAddress } from "./mailboxes.js";
 
 /*
  * Document 1's POST /api/v1/send. Everything that ends up in a header is checked here, field by
@@ -29,11 +29,20 @@ export function parseSendAddress(value: string): { address: string; name: string
   return { address, name: name || null };
 }
 
+/**
+ * parseSendAddress's rule as one pattern, for the OpenAPI document: spaces around, never CR or LF,
+ * and the address itself (the run up to `>` or the trailing spaces) at most 254 characters.
+ */
+const SPACE = "[^\\S\\r\\n]*";
+const ADDRESS = `(?=[^<>\\s]{1,254}(?:>|${SPACE}$))${MAILBOX_ADDRESS}`;
+const SEND_ADDRESS = `^${SPACE}(?:(?:"[^"\\r\\n]*"|[^<"\\r\\n]*?)${SPACE}<${ADDRESS}>|${ADDRESS})${SPACE}$`;
+
 const zSendAddress = z
   .string()
   .max(320, "Invalid email address")
   .refine((v) => NO_CRLF.test(v), noCrlf)
-  .refine((v) => !NO_CRLF.test(v) || parseSendAddress(v) !== undefined, "Invalid email address");
+  .refine((v) => !NO_CRLF.test(v) || parseSendAddress(v) !== undefined, "Invalid email address")
+  .meta({ pattern: SEND_ADDRESS, description: "addr@example.com or Name <addr@example.com>" });
 
 /** One address or several, as document 1 allows both. */
 const zAddressList = z.union([
@@ -41,7 +50,7 @@ const zAddressList = z.union([
   z.array(zSendAddress).min(1, "Give at least one address").max(SEND_MAX_RECIPIENTS),
 ]);
 
-const CUSTOM_HEADER = /^X-[A-Za-z0-9-]{1,76}$/i;
+const CUSTOM_HEADER = /^[Xx]-[A-Za-z0-9-]{1,76}$/;
 
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
 
@@ -50,9 +59,18 @@ export const zSendAttachment = z.object({
   content: z.string().regex(BASE64, "Must be base64"),
   content_type: z
     .string()
-    .regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i, "Must be a MIME type such as application/pdf")
+    .regex(/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/, "Must be a MIME type such as application/pdf")
     .optional(),
 });
+
+const zSendTag = z
+  .string()
+  .trim()
+  .min(1, "Tag must not be blank")
+  .max(50, "Tag must be at most 50 characters")
+  .regex(NO_CRLF, noCrlf)
+  // Trimmed first, then no CR or LF inside and not blank: one pattern says both.
+  .meta({ pattern: "^\\s*\\S(?:[^\\r\\n]*\\S)?\\s*$" });
 
 export const zSendInput = z
   .object({
@@ -73,12 +91,14 @@ export const zSendInput = z
           }
         }
       })
+      .meta({ propertyNames: { pattern: CUSTOM_HEADER.source } })
       .optional()
       .describe("Custom X- headers"),
     attachments: z.array(zSendAttachment).max(SEND_MAX_ATTACHMENTS).optional(),
-    tags: z.array(z.string().trim().min(1).max(50).regex(NO_CRLF, noCrlf)).max(SEND_MAX_TAGS).optional(),
+    tags: z.array(zSendTag).max(SEND_MAX_TAGS).optional(),
   })
-  .refine((v) => v.html !== undefined || v.text !== undefined, { message: "Give html or text", path: ["html"] });
+  .refine((v) => v.html !== undefined || v.text !== undefined, { message: "Give html or text", path: ["html"] })
+  .meta({ anyOf: [{ required: ["html"] }, { required: ["text"] }], description: "Give html, text or both" });
 export type SendInput = z.infer<typeof zSendInput>;
 
 export const SEND_STATUSES = ["sent", "queued"] as const;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
 import { zPlan } from "../plans.js";
-import { zTimestamp } from "./common.js";
+import { NON_BLANK, zTimestamp } from "./common.js";
 
 export const zTenant = z.object({
   id: z.string(),
@@ -12,7 +12,7 @@ export const zTenant = z.object({
 export type Tenant = z.infer<typeof zTenant>;
 
 export const zCreateTenantInput = z.object({
-  name: z.string().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters"),
+  name: z.string().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters").meta(NON_BLANK),
   plan: zPlan.default("free"),
 });
 export type CreateTenantInput = z.infer<typeof zCreateTenantInput>;
