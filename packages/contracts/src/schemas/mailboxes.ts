@@ -132,10 +132,9 @@ export const zCreateAccountInput = z
     username: z
       .string()
       .trim()
-      .superRefine((name, ctx) => {
-        if (name.includes(TAG_SEPARATOR)) ctx.addIssue({ code: "custom", message: MAILBOX_NAME_PLUS_MESSAGE });
-        else if (!LOCAL_PART_PATTERN.test(name)) ctx.addIssue({ code: "custom", message: "Invalid username format" });
-      }),
+      // "+" first, with its own message (it is the tag separator); the pattern stays a regex so the document states it.
+      .refine((name) => !name.includes(TAG_SEPARATOR), { message: MAILBOX_NAME_PLUS_MESSAGE, abort: true })
+      .regex(LOCAL_PART_PATTERN, "Invalid username format"),
     password: zPassword,
     expires_in: expiresIn().optional(),
     expires_at: expiresAt().optional(),
@@ -183,17 +182,20 @@ export function zSuccess<T extends z.ZodType>(data: T) {
   return z.object({ success: z.literal(true), data });
 }
 
-export const zEmailAddress = z
+const zEmailString = z
   .string({ error: (issue) => (issue.input === undefined ? "Email is required" : "Invalid email format") })
-  .trim()
-  .max(1000, "Invalid email format")
-  .regex(MAILBOX_ADDRESS_PATTERN, "Invalid email format")
-  .meta({ format: "email" });
+  .trim();
+const wellFormedEmail = (schema: z.ZodString) =>
+  schema.max(1000, "Invalid email format").regex(MAILBOX_ADDRESS_PATTERN, "Invalid email format").meta({ format: "email" });
 
-/** A new mailbox's address: well-formed, and no tag separator in its name. */
-const zNewMailboxAddress = zEmailAddress.refine(
-  (s) => splitMailboxAddress(s) === undefined || !s.slice(0, s.indexOf("@")).includes(TAG_SEPARATOR),
-  MAILBOX_NAME_PLUS_MESSAGE,
+export const zEmailAddress = wellFormedEmail(zEmailString);
+
+/** A new mailbox's address: no tag separator in its name (said first, with its own message), and well-formed. */
+const zNewMailboxAddress = wellFormedEmail(
+  zEmailString.refine((s) => !s.slice(0, s.lastIndexOf("@")).includes(TAG_SEPARATOR), {
+    message: MAILBOX_NAME_PLUS_MESSAGE,
+    abort: true,
+  }),
 );
 
 export const zCreateEmailInput = z
