@@ -1,4 +1,4 @@
-import type { CreateDomainInput, CreateTenantInput, SendInput } from "@mailroom/contracts";
+import type { CreateDomainInput, CreateTenantInput, Plan, SendInput } from "@mailroom/contracts";
 import type { CoreDeps } from "./deps.js";
 import {
   createDomain,
@@ -31,6 +31,7 @@ import {
   type CreateMailboxInput,
   type UpdateMailboxInput,
 } from "./mailboxes/mailbox.service.js";
+import { listSystemDomains } from "./mailboxes/system-domains.js";
 import type { DeliveryWorkerOptions } from "./delivery/delivery-worker.js";
 import { pruneIdempotencyKeys } from "./sending/idempotency.js";
 import { sendMessage } from "./sending/send.service.js";
@@ -109,6 +110,7 @@ export async function createCore(deps: CoreDeps) {
       delete: (tenantId: string, id: string) => deleteMailbox(deps, tenantId, id),
       findDeliverableMailbox: (address: string) => findDeliverableMailbox(deps, address),
       verifyMailboxPassword: (address: string, password: string) => verifyMailboxPassword(deps, address, password),
+      systemDomains: (plan: Plan) => listSystemDomains(deps.config, plan),
     },
 
     // receiving (issue 5)
