@@ -8,5 +8,5 @@ import { createLogger, type Logger } from "@mailroom/core";
 export async function createProcessLogger(level: string): Promise<Logger> {
   if (!process.stdout.isTTY) return createLogger(level);
   const { default: pretty } = await import("pino-pretty");
-  return createLogger(level, pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service", sync: true }));
+  return createLogger(level, pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service", singleLine: true, sync: true }));
 }
