@@ -55,7 +55,7 @@ describe("the admin key file: one per database, never overwritten", () => {
     // Back on the embedded database: its key file still holds its key.
     const again = await ensureAdminKey(onEmbedded);
     expect(again).toEqual({ hash: hashSecret(embeddedKey), writtenTo: null });
-  });
+  }, 180_000); // two fresh embedded databases: each is an initdb
 
   it("refuses to start, naming the file, when the file exists but the database has no key", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "mailroom-keys-"));
@@ -71,7 +71,7 @@ describe("the admin key file: one per database, never overwritten", () => {
     expect(readFileSync(join(dataDir, "admin.key"), "utf8")).toBe(stale);
     const row = await reset.db.selectFrom("server_secrets").selectAll().execute();
     expect(row).toEqual([]);
-  }, 30_000);
+  }, 180_000);
 });
 
 describe("an admin key that is not this server's", () => {
