@@ -6,6 +6,7 @@ import type { MailroomConfig } from "@mailroom/contracts";
 import {
   createCore,
   createLogger,
+  hostnameWarning,
   migrateToLatest,
   openDatabase,
   type Core,
@@ -71,6 +72,8 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
   const stops: (() => Promise<void>)[] = [];
   if (ownsDatabase) stops.push(() => database.close());
   try {
+    const unpublishable = hostnameWarning(config.hostname);
+    if (unpublishable) logger.warn({ hostname: config.hostname }, unpublishable);
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
     const core = await createCore({ db: database.db, countersDb: database.countersDb, config, logger, listen: database.listen });

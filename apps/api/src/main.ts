@@ -1,5 +1,5 @@
-import { ConfigError } from "@mailroom/contracts";
-import { createLogger } from "@mailroom/core";
+import { ConfigError, type MailroomConfig } from "@mailroom/contracts";
+import { createProcessLogger } from "./process-logger.js";
 import { knownSecrets, startMailroom } from "./app.js";
 import { loadConfig } from "./env.js";
 
@@ -16,8 +16,21 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel, undefined, knownSecrets(config));
-  const app = await startMailroom({ config, logger });
+  const logger = await createProcessLogger(config.logLevel, knownSecrets(config));
+  let app;
+  try {
+    app = await startMailroom({ config, logger });
+  } catch (err) {
+    // What the operator can fix gets one line, not a stack trace.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    const busy = busyPortMessage(err, config);
+    if (!busy) throw err;
+    process.stderr.write(`${busy}\n`);
+    process.exit(1);
+  }
   logger.info(
     { ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort },
     "mailroom started",
@@ -40,6 +53,21 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/** `PORT 3000 is already in use (set PORT to another port)`, for a listener that could not bind; else undefined. */
+function busyPortMessage(err: unknown, config: MailroomConfig): string | undefined {
+  const { code, port } = err as { code?: string; port?: number };
+  if (code !== "EADDRINUSE" && code !== "EACCES") return undefined;
+  const listeners: [string, number][] = [
+    ["PORT", config.http.port],
+    ["SMTP_PORT", config.smtp.port],
+    ["SUBMISSION_PORT", config.smtp.submissionPort],
+  ];
+  const variable = listeners.find(([, p]) => p === port)?.[0];
+  if (!variable) return undefined;
+  const problem = code === "EADDRINUSE" ? "is already in use" : "needs privileges this process does not have";
+  return `${variable} ${port} ${problem} (set ${variable} to another port)`;
 }
 
 main().catch((err: unknown) => {

@@ -6,6 +6,7 @@ import { inboxRouter } from "./routers/inbox.router.js";
 import { keysRouter } from "./routers/keys.router.js";
 import { sendRouter } from "./routers/send.router.js";
 import { messagesRouter } from "./routers/messages.router.js";
+import { systemDomainsRouter } from "./routers/system-domains.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
 import { router } from "./trpc.js";
 
@@ -18,6 +19,7 @@ export const appRouter = router({
   // mailboxes (issue 4)
   accounts: accountsRouter,
   emails: emailsRouter,
+  systemDomains: systemDomainsRouter,
 
   // receiving (issue 5)
   inbox: inboxRouter,

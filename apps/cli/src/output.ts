@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import ora from "ora";
+import { cliEnv } from "./env.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -35,15 +35,41 @@ function formatCell(value: unknown): string {
   return String(value);
 }
 
-/** A spinner on stderr while a call runs, only when a person is watching. */
+/**
+ * Whether stderr can show a spinner: a terminal that is at least one column wide and can redraw a
+ * line. A pseudo-terminal may report 0 columns (`script`, some CI runners); ora then counts the lines
+ * it drew as width/0 = Infinity and clears them in a loop that never ends, holding a core and
+ * ignoring every signal.
+ */
+export function canShowSpinner(): boolean {
+  const stderr = process.stderr;
+  return Boolean(stderr.isTTY) && (stderr.columns ?? 0) > 0 && !cliEnv().plainTerminal;
+}
+
+interface Spinner {
+  stop(): void;
+}
+
+let active: Spinner | undefined;
+
+/** Stop the spinner now (a signal is ending the process), restoring the cursor. */
+export function stopSpinner(): void {
+  active?.stop();
+  active = undefined;
+}
+
+/** A spinner on stderr while a call runs, only when a person is watching a terminal that can show it. */
 export async function withSpinner<T>(text: string, work: () => Promise<T>, options: OutputOptions = {}): Promise<T> {
-  const spinner = process.stderr.isTTY && !options.json ? ora({ text, stream: process.stderr }).start() : undefined;
+  if (options.json || !canShowSpinner()) return work();
+  // Loaded only here: a piped or scripted call never pays for it.
+  const { default: ora } = await import("ora");
+  // ora's own SIGINT handling is off: the CLI's handlers stop the spinner and end the process.
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false, hideCursor: true }).start();
+  active = spinner;
   try {
-    const result = await work();
-    spinner?.stop();
-    return result;
-  } catch (err) {
-    spinner?.stop();
-    throw err;
+    return await work();
+  } finally {
+    spinner.stop();
+    if (active === spinner) active = undefined;
   }
 }

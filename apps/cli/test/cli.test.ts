@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../../api/test/support/test-server.js";
 import { runCli } from "./support/run-cli.js";
@@ -49,7 +51,7 @@ describe("mailroom CLI", () => {
     const res = await runCli(["--url", server.url, "keys", "list"]);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(
-      "Missing API key. Provide it via Authorization header (Bearer token) or ?key= query parameter (MISSING_API_KEY)",
+      "No API key: pass --key <key> or --key-file <file>, or set MAILROOM_API_KEY or MAILROOM_API_KEY_FILE (MISSING_API_KEY)",
     );
     const bad = await runCli(["--url", server.url, "--key", ADMIN_KEY, "tenants", "create", "--name", " "]);
     expect(bad.code).toBe(1);
@@ -57,9 +59,14 @@ describe("mailroom CLI", () => {
     expect(bad.stderr).toContain("name: Name is required");
   }, 60_000);
 
-  it("says so when the server cannot be reached", async () => {
-    const res = await runCli(["--url", "http://127.0.0.1:1", "--key", ADMIN_KEY, "whoami"]);
+  it("says so when the server cannot be reached, naming its URL", async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer().listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const res = await runCli(["--url", `http://127.0.0.1:${port}`, "--key", ADMIN_KEY, "whoami"]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain("Cannot reach the Mailroom server");
+    expect(res.stderr).toBe(`error: Cannot reach the Mailroom server at http://127.0.0.1:${port}: ECONNREFUSED\n`);
   }, 60_000);
 });

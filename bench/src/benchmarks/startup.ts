@@ -1,44 +1,99 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { log } from "../lib/env.js";
+import { ROOT, log } from "../lib/env.js";
 import { startMailroom } from "../lib/mailroom.js";
+import { run } from "../lib/processes.js";
 import type { Row } from "../lib/table.js";
 import type { BenchContext } from "./context.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const TURBO = join(ROOT, "node_modules/.bin/turbo");
+
+/** PGlite alone creating a database in an empty directory: the floor under our first start. */
+const PGLITE_FIRST_START = `
+const started = performance.now();
+const { PGlite } = await import("@electric-sql/pglite");
+const db = await PGlite.create(process.argv[1]);
+await db.query("select 1");
+process.stdout.write(String(performance.now() - started));
+await db.close();
+`;
 
 /**
- * `node apps/api/dist/main.js` to a healthy /healthz on PGlite: first start (empty data directory:
- * initdb + migrations + admin key) and restart (existing data), median of `runs` (was startup.mjs).
+ * What a newcomer waits for, on PGlite, median of `runs`:
+ *  - a fresh clone's `pnpm start`: the build it runs (turbo's cache ignored, as on a new clone)
+ *    plus the first start on an empty data directory (initdb + migrations + admin key), to /healthz;
+ *  - a restart on that data;
+ *  - PGlite's own first start, in a process of its own: the part of the first start that is not ours.
  */
 export async function startup(ctx: BenchContext, runs = Number(process.env.BENCH_STARTUP_RUNS ?? 3)): Promise<Row[]> {
+  const builds: number[] = [];
   const first: number[] = [];
+  const fresh: number[] = [];
   const again: number[] = [];
+  const pglite: number[] = [];
+  const firstRss: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < runs; i++) {
     const dataDir = mkdtempSync(join(tmpdir(), "mailroom-bench-startup-"));
+    const pgliteDir = mkdtempSync(join(tmpdir(), "mailroom-bench-pglite-"));
     try {
+      const build = await run(TURBO, ["run", "build", "--filter=@mailroom/api", "--force", "--output-logs=errors-only"], { cwd: ROOT });
+      if (build.code !== 0) throw new Error(`the build failed:\n${build.stdout}${build.stderr}`);
+      builds.push(build.ms);
       const a = await startMailroom({ store: { kind: "pglite", dataDir }, dns: ctx.dns.address });
       first.push(a.startMs);
+      fresh.push(build.ms + a.startMs);
+      firstRss.push(a.proc.peakRssMb());
       await a.stop();
       const b = await startMailroom({ store: { kind: "pglite", dataDir }, dns: ctx.dns.address });
       again.push(b.startMs);
       rss.push(b.proc.peakRssMb());
       await b.stop();
+      const alone = await run(process.execPath, ["--input-type=module", "-e", PGLITE_FIRST_START, join(pgliteDir, "data")], {
+        cwd: join(ROOT, "apps/api"),
+      });
+      if (alone.code !== 0) throw new Error(`PGlite alone failed:\n${alone.stderr}`);
+      pglite.push(Number(alone.stdout));
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(pgliteDir, { recursive: true, force: true });
     }
   }
-  log(`start-up: first ${first.map((x) => x.toFixed(0)).join(", ")} ms; restart ${again.map((x) => x.toFixed(0)).join(", ")} ms`);
+  const ms = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
+  log(`start-up: build ${ms(builds)} ms; first ${ms(first)} ms; restart ${ms(again)} ms; PGlite alone ${ms(pglite)} ms`);
   return [
-    { benchmark: `start-up to healthy, PGlite, first start (median of ${runs})`, ours: median(first) / 1000, unit: "s", target: "—", status: "info" },
+    {
+      benchmark: `fresh clone: pnpm start to healthy (build + first start), PGlite (median of ${runs})`,
+      ours: median(fresh) / 1000,
+      unit: "s",
+      target: "≤ 12 s",
+      status: median(fresh) <= 12_000 ? "met" : "missed",
+      note: `build ${(median(builds) / 1000).toFixed(1)} s, first start ${(median(first) / 1000).toFixed(1)} s`,
+    },
+    {
+      benchmark: `PGlite alone: first start in an empty directory, own process (median of ${runs})`,
+      ours: median(pglite) / 1000,
+      unit: "s",
+      target: "—",
+      status: "info",
+      note: "the part of a first start that is PGlite's own (initdb)",
+    },
+    {
+      benchmark: `start-up to healthy, PGlite, first start (median of ${runs})`,
+      ours: median(first) / 1000,
+      unit: "s",
+      target: "—",
+      status: "info",
+      note: `peak RSS ${median(firstRss).toFixed(0)} MB`,
+    },
     {
       benchmark: `start-up to healthy, PGlite, restart, empty store (median of ${runs})`,
       ours: median(again) / 1000,
       unit: "s",
-      target: "< 2 s",
-      status: median(again) < 2000 ? "met" : "missed",
+      target: "≤ 2 s",
+      status: median(again) <= 2000 ? "met" : "missed",
       note: `peak RSS ${median(rss).toFixed(0)} MB`,
     },
   ];

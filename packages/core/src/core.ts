@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { CreateDomainInput, CreateTenantInput, SendInput, UpdateDomainInput } from "@mailroom/contracts";
+import type { CreateDomainInput, CreateTenantInput, Plan, SendInput, UpdateDomainInput } from "@mailroom/contracts";
 import type { CoreDeps } from "./deps.js";
 import {
   createDomain,
@@ -33,6 +33,7 @@ import {
   type CreateMailboxInput,
   type UpdateMailboxInput,
 } from "./mailboxes/mailbox.service.js";
+import { listSystemDomains } from "./mailboxes/system-domains.js";
 import type { DeliveryWorkerOptions } from "./delivery/delivery-worker.js";
 import { pruneIdempotencyKeys } from "./sending/idempotency.js";
 import { sendMessage } from "./sending/send.service.js";
@@ -119,6 +120,7 @@ export async function createCore(deps: CoreDeps) {
       delete: (tenantId: string, id: string) => deleteMailbox(deps, tenantId, id),
       findDeliverableMailbox: (address: string) => findDeliverableMailbox(deps, address),
       verifyMailboxPassword: (address: string, password: string) => verifyMailboxPassword(deps, address, password),
+      systemDomains: (plan: Plan) => listSystemDomains(deps.config, plan),
     },
 
     // receiving (issue 5)

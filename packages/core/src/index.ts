@@ -22,3 +22,4 @@ export type {
 } from "./messages/message.service.js";
 export type { SmtpListenerStats, SmtpReceiver } from "./smtp/smtp-receiver.js";
 export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";
+export { hostnameWarning } from "./domains/domain-records.js";

@@ -3,8 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { ServerResponse } from "node:http";
 
-const require = createRequire(import.meta.url);
-const SWAGGER_DIR = dirname(require.resolve("swagger-ui-dist/package.json"));
+const requireFromHere = createRequire(import.meta.url);
+const SWAGGER_DIR = dirname(requireFromHere.resolve("swagger-ui-dist/package.json"));
 
 /** Only these files are served from swagger-ui-dist. */
 const ASSETS: Record<string, string> = {

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
+import { ACCOUNT_ARGUMENT, resolveAccount } from "../account-ref.js";
 import type { Context } from "../context.js";
 import { parseDuration } from "../duration.js";
 import { printObject, printRows, withSpinner } from "../output.js";
@@ -71,8 +72,9 @@ export function accountsCommand(ctx: Context): Command {
   accounts
     .command("show")
     .description("Show an account")
-    .argument("<id>", "account id (acc_…)")
-    .action(async (id: string) => {
+    .argument("<account>", ACCOUNT_ARGUMENT)
+    .action(async (ref: string) => {
+      const id = await resolveAccount(ctx, ref);
       const account = await withSpinner("Loading account…", () => ctx.client().accounts.get.query({ id }), ctx.output());
       printObject(account, ctx.output());
     });
@@ -80,10 +82,11 @@ export function accountsCommand(ctx: Context): Command {
   const passwd = accounts
     .command("passwd")
     .description("Set an account's password")
-    .argument("<id>", "account id (acc_…)");
+    .argument("<account>", ACCOUNT_ARGUMENT);
   for (const option of passwordOptions) passwd.addOption(option);
-  passwd.action(async (id: string, opts: { password?: string; passwordStdin?: boolean }) => {
+  passwd.action(async (ref: string, opts: { password?: string; passwordStdin?: boolean }) => {
     const password = await passwordFrom(opts);
+    const id = await resolveAccount(ctx, ref);
     const account = await withSpinner(
       "Setting password…",
       () => ctx.client().accounts.update.mutate({ id, password }),
@@ -95,8 +98,9 @@ export function accountsCommand(ctx: Context): Command {
   accounts
     .command("rm")
     .description("Delete an account and its mail; the address becomes free")
-    .argument("<id>", "account id (acc_…)")
-    .action(async (id: string) => {
+    .argument("<account>", ACCOUNT_ARGUMENT)
+    .action(async (ref: string) => {
+      const id = await resolveAccount(ctx, ref);
       const result = await withSpinner("Deleting account…", () => ctx.client().accounts.delete.mutate({ id }), ctx.output());
       printObject({ id, ...result }, ctx.output());
     });

@@ -15,6 +15,11 @@ function limit(value: string): number {
   return n;
 }
 
+/** On stderr, so `domains dns --format bind > zone` stays a clean zone file. */
+function printWarning(warning: string | null): void {
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+}
+
 export function domainsCommand(ctx: Context): Command {
   const domains = new Command("domains").description("Custom domains: add them, publish their DNS records, verify");
 
@@ -29,10 +34,11 @@ export function domainsCommand(ctx: Context): Command {
         ctx.output(),
       );
       if (ctx.output().json) return printObject(added, ctx.output());
-      const { dns_records: records, ...rest } = added;
+      const { dns_records: records, dns_warning: warning, ...rest } = added;
       printObject(rest, ctx.output());
       process.stdout.write(`\nPublish these records, then run \`mailroom domains verify ${added.id}\`:\n\n`);
       process.stdout.write(`${toRecordTable(records)}\n`);
+      printWarning(warning);
     });
 
   domains
@@ -55,9 +61,10 @@ export function domainsCommand(ctx: Context): Command {
     .action(async (id: string) => {
       const domain = await withSpinner("Loading domain…", () => ctx.client().domains.get.query({ id }), ctx.output());
       if (ctx.output().json) return printObject(domain, ctx.output());
-      const { dns_records: records, ...rest } = domain;
+      const { dns_records: records, dns_warning: warning, ...rest } = domain;
       printObject(rest, ctx.output());
       process.stdout.write(`\n${toRecordTable(records)}\n`);
+      printWarning(warning);
     });
 
   domains
@@ -74,6 +81,7 @@ export function domainsCommand(ctx: Context): Command {
       const text =
         opts.format === "bind" ? toBindLines(dns.domain, dns.records).join("\n") : toRecordTable(dns.records);
       process.stdout.write(`${text}\n`);
+      printWarning(dns.warning);
     });
 
   domains
@@ -107,8 +115,10 @@ export function domainsCommand(ctx: Context): Command {
         process.stdout.write(`${result.domain} (${result.id}): ${result.status}\n`);
         for (const record of result.records) process.stdout.write(`${formatCheck(record)}\n`);
       }
-      if (opts.wait !== undefined && result.status !== "active") {
-        process.stderr.write(`error: ${result.domain} is still ${result.status} after ${opts.wait} s\n`);
+      // Scripts (and CI) read the exit status: only an active domain is a success.
+      if (result.status !== "active") {
+        const waited = opts.wait === undefined ? "" : ` after ${opts.wait} s`;
+        process.stderr.write(`error: ${result.domain} is ${result.status}${waited}\n`);
         process.exitCode = 1;
       }
     });

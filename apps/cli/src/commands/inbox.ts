@@ -1,7 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import type { RouterOutputs } from "@mailroom/api";
-import type { Context } from "../context.js";
+import { ACCOUNT_ARGUMENT, resolveAccount } from "../account-ref.js";
+import { CliError } from "../cli-error.js";
+import { MISSING_KEY_HELP, unreachable } from "../client.js";
+import { DEFAULT_CALL_TIMEOUT_MS, type Context } from "../context.js";
 import { printRows, withSpinner } from "../output.js";
 
 /** GET /messages/{id} also answers for sent messages (issue 6); `read` shows received ones. */
@@ -37,20 +40,22 @@ async function fetchBytes(ctx: Context, path: string): Promise<Buffer> {
   try {
     res = await fetch(`${url.replace(/\/+$/, "")}/api/v1${path}`, {
       headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+      signal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT_MS),
     });
   } catch (err) {
-    throw new Error(`Cannot reach the Mailroom server: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(unreachable(err, url) ?? (err instanceof Error ? err.message : String(err)));
   }
   const body = Buffer.from(await res.arrayBuffer());
   if (!res.ok) {
     let message = `HTTP ${res.status}`;
     try {
       const parsed = JSON.parse(body.toString()) as { error?: string; code?: string };
-      if (parsed.error) message = `${parsed.error} (${parsed.code})`;
+      if (parsed.code === "MISSING_API_KEY") message = `${MISSING_KEY_HELP} (MISSING_API_KEY)`;
+      else if (parsed.error) message = `${parsed.error} (${parsed.code})`;
     } catch {
       // not our error body
     }
-    throw new Error(message);
+    throw new CliError(message);
   }
   return body;
 }
@@ -59,12 +64,13 @@ async function fetchBytes(ctx: Context, path: string): Promise<Buffer> {
 export function inboxCommands(ctx: Context): Command[] {
   const inbox = new Command("inbox")
     .description("List an account's messages, newest first")
-    .argument("<account>", "an account id (acc_…)")
+    .argument("<account>", ACCOUNT_ARGUMENT)
     .option("--limit <n>", "messages per page (1–100)", (v) => Number(v), 50)
     .option("--cursor <cursor>", "the next_cursor of the previous page")
     .option("--unread", "only messages not yet seen")
     .option("--since <time>", "only messages received at or after this ISO-8601 time")
-    .action(async (account: string, opts: { limit: number; cursor?: string; unread?: boolean; since?: string }) => {
+    .action(async (ref: string, opts: { limit: number; cursor?: string; unread?: boolean; since?: string }) => {
+      const account = await resolveAccount(ctx, ref);
       const page = await withSpinner(
         "Fetching messages…",
         () =>
@@ -90,17 +96,21 @@ export function inboxCommands(ctx: Context): Command[] {
     });
 
   const read = new Command("read")
-    .description("Show a message: headers and text (--raw: the message exactly as stored)")
+    .description("Show a message: headers and text (--raw: the message exactly as stored); marks it seen")
     .argument("<message>", "a message id (msg_…)")
     .option("--raw", "print the raw message (RFC 5322) instead")
-    .action(async (id: string, opts: { raw?: boolean }) => {
+    .option("--keep-unseen", "do not mark the message seen")
+    .action(async (id: string, opts: { raw?: boolean; keepUnseen?: boolean }) => {
       if (opts.raw) {
         process.stdout.write(await fetchBytes(ctx, `/messages/${encodeURIComponent(id)}/raw`));
-        return;
+      } else {
+        const message = await withSpinner("Fetching message…", () => ctx.client().messages.get.query({ id }), ctx.output());
+        if ("direction" in message) throw new CliError(`${id} is a sent message; use mailroom status ${id}`);
+        printMessage(message, Boolean(ctx.output().json));
+        if (opts.keepUnseen || message.seen) return;
       }
-      const message = await withSpinner("Fetching message…", () => ctx.client().messages.get.query({ id }), ctx.output());
-      if ("direction" in message) throw new Error(`${id} is a sent message; use mailroom status ${id}`);
-      printMessage(message, Boolean(ctx.output().json));
+      // After printing: a message that failed to show stays unseen.
+      if (!opts.keepUnseen) await ctx.client().messages.update.mutate({ id, seen: true });
     });
 
   const attachment = new Command("attachment")
@@ -119,16 +129,17 @@ export function inboxCommands(ctx: Context): Command[] {
 
   const wait = new Command("wait")
     .description("Wait for a matching message to arrive, then show it (exit 1 on timeout)")
-    .argument("<account>", "an account id (acc_…)")
+    .argument("<account>", ACCOUNT_ARGUMENT)
     .option("--subject <text>", "part of the subject, case-insensitive")
     .option("--from <text>", "part of the sender's address, case-insensitive")
     .option("--since <time>", "also match messages received since this ISO-8601 time")
     .option("--timeout <seconds>", "give up after this many seconds (1–300)", (v) => Number(v), 60)
-    .action(async (account: string, opts: { subject?: string; from?: string; since?: string; timeout: number }) => {
+    .action(async (ref: string, opts: { subject?: string; from?: string; since?: string; timeout: number }) => {
+      const account = await resolveAccount(ctx, ref);
       const message = await withSpinner(
         `Waiting for mail${opts.subject ? ` about "${opts.subject}"` : ""} (up to ${opts.timeout} s)…`,
         () =>
-          ctx.client().inbox.wait.query({
+          ctx.client({ timeoutMs: (opts.timeout + 30) * 1000 }).inbox.wait.query({
             account_id: account,
             timeout: opts.timeout,
             subject: opts.subject,

@@ -1,4 +1,4 @@
-import { zPlan } from "@mailroom/contracts";
+import { PLANS } from "@mailroom/contracts";
 import { Command, Option } from "commander";
 import type { Context } from "../context.js";
 import { printObject, printRows, withSpinner } from "../output.js";
@@ -10,7 +10,7 @@ export function tenantsCommand(ctx: Context): Command {
     .command("create")
     .description("Create a tenant and print its first API key (shown once)")
     .requiredOption("--name <name>", "tenant name")
-    .addOption(new Option("--plan <plan>", "plan").choices(zPlan.options).default("free"))
+    .addOption(new Option("--plan <plan>", "plan").choices(PLANS).default("free"))
     .action(async (opts: { name: string; plan: "free" | "pro" | "lifetime" }) => {
       const tenant = await withSpinner("Creating tenant…", () => ctx.client().tenants.create.mutate(opts), ctx.output());
       printObject(tenant, ctx.output());

@@ -18,6 +18,12 @@ export const zDnsRecord = z.object({
 });
 export type DnsRecord = z.infer<typeof zDnsRecord>;
 
+/** Set when the records cannot work as published: the server's host name is not a public one. */
+const zRecordsWarning = z
+  .string()
+  .nullable()
+  .describe("Why these records cannot work yet (the server's MAILROOM_HOSTNAME is not a public, fully qualified name); null when they can");
+
 export const zDomain = z.object({
   id: z.string(),
   domain: z.string().describe("Lower-case ASCII; internationalised names as punycode (xn--…)"),
@@ -32,6 +38,7 @@ export const zDomain = z.object({
     .string()
     .nullable()
     .describe("The mailbox (acc_…, on this domain) that takes mail for unknown addresses here; null = those get 550"),
+  dns_warning: zRecordsWarning,
 });
 export type Domain = z.infer<typeof zDomain>;
 
@@ -78,7 +85,7 @@ export const zListDomainsOutput = z.object({
   next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page"),
 });
 
-export const zDomainDns = z.object({ domain: z.string(), records: z.array(zDnsRecord) });
+export const zDomainDns = z.object({ domain: z.string(), records: z.array(zDnsRecord), warning: zRecordsWarning });
 
 export const zDnsRecordCheck = zDnsRecord.extend({
   required: z.boolean().describe("Whether the domain can verify without it"),
@@ -100,3 +107,12 @@ export const zDomainVerification = z.object({
   records: z.array(zDnsRecordCheck),
 });
 export type DomainVerification = z.infer<typeof zDomainVerification>;
+
+/** A domain of the server itself on which tenants create addresses (MAILROOM_SYSTEM_DOMAINS). */
+export const zSystemDomain = z.object({
+  domain: z.string(),
+  premium: z.boolean().describe("Only plans with premium domains (pro, lifetime) may create addresses on it"),
+  available: z.boolean().describe("This tenant's plan may create addresses on it"),
+});
+export type SystemDomain = z.infer<typeof zSystemDomain>;
+export const zSystemDomainsOutput = z.object({ domains: z.array(zSystemDomain) });

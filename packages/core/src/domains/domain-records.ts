@@ -53,3 +53,22 @@ export function toDnsRecord(record: ExpectedRecord): DnsRecord {
 export function absoluteName(host: string, domain: string): string {
   return host === "@" ? domain : `${host}.${domain}`;
 }
+
+/** Suffixes reserved for private or test use (RFC 2606, RFC 6761, RFC 6762, RFC 8375): no public DNS name ends so. */
+const PRIVATE_SUFFIXES = ["localhost", "local", "test", "example", "invalid", "internal", "lan", "home.arpa", "localdomain"];
+
+/**
+ * Why `hostname` cannot be what other servers look up (the MX target, the SPF include, the mail
+ * CNAME); null when it can. A public name has at least two labels and a top-level domain of
+ * letters (or xn--), and no reserved private suffix.
+ */
+export function hostnameWarning(hostname: string): string | null {
+  const labels = hostname.toLowerCase().replace(/\.$/, "").split(".");
+  const tld = labels[labels.length - 1] ?? "";
+  const isPrivate = PRIVATE_SUFFIXES.some((s) => labels.join(".") === s || labels.join(".").endsWith(`.${s}`));
+  if (labels.length >= 2 && /^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/.test(tld) && !isPrivate) return null;
+  return (
+    `MAILROOM_HOSTNAME "${hostname}" is not a public, fully qualified host name, so the MX, SPF and CNAME records ` +
+    "that point at it cannot work; set MAILROOM_HOSTNAME to this server's public name (e.g. mail.example.com)"
+  );
+}

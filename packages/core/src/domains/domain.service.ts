@@ -12,7 +12,7 @@ import { newId, randomSecret } from "../ids.js";
 import { dkimSelectorFor, generateDkimKeyPair } from "./dkim-keys.js";
 import { checkRecords } from "./dns-verifier.js";
 import { isSystemDomain, normaliseDomainName } from "./domain-name.js";
-import { expectedRecords, toDnsRecord } from "./domain-records.js";
+import { expectedRecords, hostnameWarning, toDnsRecord } from "./domain-records.js";
 import { CHECK_LEASE_SECONDS, decideOutcome, pendingRecheckSeconds } from "./domain-schedule.js";
 import {
   claimDueDomains,
@@ -45,6 +45,7 @@ export function toDomain(row: DomainRow, hostname: string): Domain {
     checked_at: row.checked_at?.toISOString() ?? null,
     failure_reason: row.failure_reason,
     catch_all_account_id: row.catch_all_mailbox_id,
+    dns_warning: hostnameWarning(hostname),
   };
 }
 
@@ -135,9 +136,10 @@ export async function getDomainDns(
   deps: CoreDeps,
   tenantId: string,
   id: string,
-): Promise<{ domain: string; records: DnsRecord[] }> {
+): Promise<{ domain: string; records: DnsRecord[]; warning: string | null }> {
   const row = await mustFind(deps, tenantId, id);
-  return { domain: row.name, records: dnsRecords(row, deps.config.hostname) };
+  const { hostname } = deps.config;
+  return { domain: row.name, records: dnsRecords(row, hostname), warning: hostnameWarning(hostname) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  ADMIN_KEY_PREFIX,
   API_KEY_PREFIX,
   MailroomError,
   type ApiKey,
@@ -19,6 +20,8 @@ import type { ApiKeyRow } from "./api-key.table.js";
 import type { KeyLookup } from "./key-lookup.js";
 import { hashSecret, sameHash } from "./secret-hash.js";
 
+const UNKNOWN_ADMIN_KEY =
+  "unknown admin key (each database has its own: use the key file written for the database this server runs on, or MAILROOM_ADMIN_KEY)";
 const invalidKey = (reason: string) => new MailroomError("INVALID_API_KEY", `Invalid or expired API key: ${reason}`);
 
 export type CreatedApiKey = ApiKey & { api_key: string };
@@ -94,7 +97,11 @@ export async function authenticateRequest(
 ): Promise<{ principal: Principal; rateLimit: RateLimitState }> {
   if (secret === undefined || secret === "") throw new MailroomError("MISSING_API_KEY");
   if (!secret.startsWith(API_KEY_PREFIX)) {
-    if (!sameHash(hashSecret(secret), adminKeyHash)) throw invalidKey("the key is not in the mr_live_… format");
+    if (!sameHash(hashSecret(secret), adminKeyHash)) {
+      // An mr_admin_ key that does not match is another server's or another database's: say so, not "malformed".
+      if (secret.startsWith(ADMIN_KEY_PREFIX)) throw invalidKey(UNKNOWN_ADMIN_KEY);
+      throw invalidKey("the key is not in the mr_live_… format");
+    }
     const principal: Principal = { kind: "admin", keyId: null, tenant: null, subject: "admin" };
     return { principal, rateLimit: await consumeRateLimit(deps, principal.subject, limitFor(principal), null) };
   }

@@ -1,6 +1,7 @@
-import { MailroomError, PLAN_DEFAULTS, type MailroomConfig, type Plan } from "@mailroom/contracts";
+import { MailroomError, type MailroomConfig, type Plan } from "@mailroom/contracts";
 import type { Executor } from "../db/database.js";
 import { findOtherVerifiedOwner } from "../domains/domain.repository.js";
+import { planMayUseSystemDomain } from "./system-domains.js";
 
 export type MailboxDomain =
   | { kind: "system"; name: string; premium: boolean; domainId: null }
@@ -18,7 +19,7 @@ export async function resolveMailboxDomain(
 ): Promise<MailboxDomain> {
   const system = config.systemDomains.find((d) => d.domain === name);
   if (system) {
-    if (system.premium && !PLAN_DEFAULTS[tenant.plan].premiumDomains) {
+    if (!planMayUseSystemDomain(system, tenant.plan)) {
       throw new MailroomError(
         "PREMIUM_DOMAIN_REQUIRED",
         `You don't have permission to use the domain "${name}". Premium domains require an active Pro subscription or Lifetime plan.`,
