@@ -22,105 +22,187 @@ export type TrpcErrorCode = (typeof TRPC_CODES)[number];
 interface ErrorMeta {
   http: number;
   trpc: TrpcErrorCode;
+  /** The default message a client sees. */
   message: string;
+  /** When a client meets it: the README's error table is generated from this (`pnpm docs:errors`). */
+  when: string;
 }
 
 export const ERROR_META = {
-  VALIDATION_ERROR: { http: 400, trpc: "BAD_REQUEST", message: "Invalid request data" },
-  INVALID_JSON: { http: 400, trpc: "BAD_REQUEST", message: "Request body is not valid JSON" },
+  // Any route
+  VALIDATION_ERROR: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "Invalid request data",
+    when: "the input does not match the schema; `details` name each field (also NUL characters, a body that is not a JSON object, malformed percent-encoding in a path)",
+  },
+  INVALID_JSON: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "Request body is not valid JSON",
+    when: "the body is not JSON, is nested deeper than 64 levels, or has more than 10,000 members and elements",
+  },
   MISSING_API_KEY: {
     http: 401,
     trpc: "UNAUTHORIZED",
     message: "Missing API key. Provide it via Authorization header (Bearer token) or ?key= query parameter",
+    when: "no key given (checked before any body is read)",
   },
-  INVALID_API_KEY: { http: 401, trpc: "UNAUTHORIZED", message: "Invalid or expired API key" },
-  ADMIN_ONLY: { http: 403, trpc: "FORBIDDEN", message: "This endpoint requires the admin key" },
-  TENANT_ONLY: { http: 403, trpc: "FORBIDDEN", message: "This endpoint requires a tenant API key" },
-  ROUTE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "No such endpoint" },
-  TENANT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Tenant not found" },
-  KEY_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "API key not found" },
+  INVALID_API_KEY: {
+    http: 401,
+    trpc: "UNAUTHORIZED",
+    message: "Invalid or expired API key",
+    when: "unknown, malformed or revoked key (`Invalid or expired API key: <reason>`)",
+  },
+  ADMIN_ONLY: { http: 403, trpc: "FORBIDDEN", message: "This endpoint requires the admin key", when: "a tenant key on an admin route" },
+  TENANT_ONLY: { http: 403, trpc: "FORBIDDEN", message: "This endpoint requires a tenant API key", when: "the admin key on a tenant route" },
+  ROUTE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "No such endpoint", when: "no route at this path" },
+  TENANT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Tenant not found", when: "no such tenant (admin routes)" },
+  KEY_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "API key not found", when: "no such key of yours" },
   METHOD_NOT_ALLOWED: {
     http: 405,
     trpc: "METHOD_NOT_SUPPORTED",
     message: "This endpoint does not answer this method; the Allow header lists the ones it does",
+    when: "a known path with a method it does not answer; `Allow` lists the ones it does",
   },
   UNSUPPORTED_MEDIA_TYPE: {
     http: 415,
     trpc: "UNSUPPORTED_MEDIA_TYPE",
     message: "Request body must be application/json",
+    when: "a body that is not `application/json`, or a charset other than UTF-8",
   },
-  PAYLOAD_TOO_LARGE: { http: 413, trpc: "PAYLOAD_TOO_LARGE", message: "Request body too large" },
-  RATE_LIMITED: { http: 429, trpc: "TOO_MANY_REQUESTS", message: "Too many requests" },
-  // domains (issue 3)
-  DOMAIN_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Domain not found" },
-  DOMAIN_EXISTS: { http: 409, trpc: "CONFLICT", message: "You have already added this domain" },
-  DOMAIN_TAKEN: { http: 409, trpc: "CONFLICT", message: "This domain is verified by another account" },
-  SYSTEM_DOMAIN: { http: 409, trpc: "CONFLICT", message: "This is a system domain of this server" },
+  PAYLOAD_TOO_LARGE: {
+    http: 413,
+    trpc: "PAYLOAD_TOO_LARGE",
+    message: "Request body too large",
+    when: "a body over the route's limit (the message says the limit); refused before it is read",
+  },
+  RATE_LIMITED: {
+    http: 429,
+    trpc: "TOO_MANY_REQUESTS",
+    message: "Too many requests",
+    when: "over the plan's per-minute limit; `Retry-After` says when to come back",
+  },
+
+  // Domains
+  DOMAIN_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Domain not found", when: "no such domain of yours" },
+  DOMAIN_EXISTS: { http: 409, trpc: "CONFLICT", message: "You have already added this domain", when: "you added this name before" },
+  DOMAIN_TAKEN: {
+    http: 409,
+    trpc: "CONFLICT",
+    message: "This domain is verified by another account",
+    when: "another tenant verified this name first (also for a mailbox on your stale claim of it)",
+  },
+  SYSTEM_DOMAIN: { http: 409, trpc: "CONFLICT", message: "This is a system domain of this server", when: "adding a system domain as your own" },
   DOMAIN_HAS_MAILBOXES: {
     http: 409,
     trpc: "CONFLICT",
     message: "The domain still has mailboxes; delete them first or pass force=true",
+    when: "deleting a domain with mailboxes, without `force=true`",
   },
   CATCH_ALL_INVALID: {
     http: 400,
     trpc: "BAD_REQUEST",
     message: "The catch-all must be one of your mailboxes on this domain",
+    when: "`catch_all_account_id` names no mailbox of yours on this domain",
   },
 
-  // mailboxes (issue 4)
-  MAILBOX_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Mailbox not found" },
-  // Document 2's messages, word for word.
+  // Mailboxes
+  MAILBOX_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Mailbox not found", when: "no such mailbox of yours (id or address)" },
+  // The temp-mail-style API's messages, word for word.
   EMAIL_PREFIX_LENGTH: {
     http: 400,
     trpc: "BAD_REQUEST",
     message: "Email prefix length must be between 4 and 64 characters",
+    when: "a new mailbox's local part is shorter than 4 or longer than 64 characters",
   },
   EMAIL_PREFIX_RESERVED: {
     http: 400,
     trpc: "BAD_REQUEST",
     message: "The provided email prefix is reserved. Please choose another one.",
+    when: "a new mailbox's local part is reserved (`MAILROOM_RESERVED_PREFIXES`)",
   },
   PREMIUM_DOMAIN_REQUIRED: {
     http: 403,
     trpc: "FORBIDDEN",
     message: "Premium domains require an active Pro subscription or Lifetime plan.",
+    when: "a mailbox on a premium system domain on the free plan",
   },
-  EMAIL_ADDRESS_TAKEN: { http: 409, trpc: "CONFLICT", message: "An email address with this address already exists" },
+  EMAIL_ADDRESS_TAKEN: {
+    http: 409,
+    trpc: "CONFLICT",
+    message: "An email address with this address already exists",
+    when: "the address exists already (addresses are unique server-wide, case-insensitively)",
+  },
   // Named MAILBOX_DOMAIN_* so it cannot collide with the domains feature's own codes.
-  MAILBOX_DOMAIN_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Domain not found" },
-  MAILBOX_QUOTA_EXCEEDED: { http: 403, trpc: "FORBIDDEN", message: "Mailbox quota reached for this plan" },
-  MAILBOX_EXPIRY_INVALID: { http: 400, trpc: "BAD_REQUEST", message: "The expiry must be in the future" },
+  MAILBOX_DOMAIN_NOT_FOUND: {
+    http: 404,
+    trpc: "NOT_FOUND",
+    message: "Domain not found",
+    when: "a mailbox on a domain that is neither a system domain nor yours (another tenant's answers the same)",
+  },
+  MAILBOX_QUOTA_EXCEEDED: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "Mailbox quota reached for this plan",
+    when: "over the plan's mailbox quota (`MAILROOM_MAILBOX_QUOTAS`)",
+  },
+  MAILBOX_EXPIRY_INVALID: { http: 400, trpc: "BAD_REQUEST", message: "The expiry must be in the future", when: "an expiry in the past" },
 
-  // receiving (issue 5)
-  MESSAGE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Message not found" },
-  ATTACHMENT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Attachment not found" },
-  WAIT_TIMEOUT: { http: 408, trpc: "TIMEOUT", message: "No matching message arrived before the timeout" },
+  // Receiving
+  MESSAGE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Message not found", when: "no such message of yours" },
+  ATTACHMENT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Attachment not found", when: "no such attachment on that message" },
+  WAIT_TIMEOUT: {
+    http: 408,
+    trpc: "TIMEOUT",
+    message: "No matching message arrived before the timeout",
+    when: "no matching message arrived within the wait's timeout",
+  },
   MESSAGE_UNREADABLE: {
     http: 400,
     trpc: "BAD_REQUEST",
     message: "The message is beyond what this server parses (a header section over 1 MiB, or over 1000 MIME parts)",
+    when: "SMTP only (`554 5.6.0`): a header section over 1 MiB or over 1000 MIME parts",
   },
 
-  // sending (issue 6)
+  // Sending
   SENDER_NOT_ALLOWED: {
     http: 403,
     trpc: "FORBIDDEN",
     message: "You may only send from your own mailboxes or from addresses on your active domains",
+    when: "`from` is not one of your mailboxes on a system domain or on one of your *active* domains (submission: `550 5.7.1`)",
   },
-  MESSAGE_TOO_LARGE: { http: 413, trpc: "PAYLOAD_TOO_LARGE", message: "The message is larger than this server accepts" },
+  MESSAGE_TOO_LARGE: {
+    http: 413,
+    trpc: "PAYLOAD_TOO_LARGE",
+    message: "The message is larger than this server accepts",
+    when: "the composed message is over `MAILROOM_MAX_MESSAGE_BYTES`",
+  },
   IDEMPOTENCY_KEY_REUSED: {
     http: 409,
     trpc: "CONFLICT",
     message: "This Idempotency-Key was already used with a different request body",
+    when: "the `Idempotency-Key` was used in the last 24 h with a different body",
   },
   IDEMPOTENCY_KEY_INVALID: {
     http: 400,
     trpc: "BAD_REQUEST",
     message: "Idempotency-Key must be 1 to 255 printable ASCII characters",
+    when: "the `Idempotency-Key` is not 1–255 printable ASCII characters",
   },
 
-  INTERNAL_ERROR: { http: 500, trpc: "INTERNAL_SERVER_ERROR", message: "Internal server error" },
-  UNAVAILABLE: { http: 503, trpc: "SERVICE_UNAVAILABLE", message: "Service temporarily unavailable" },
+  INTERNAL_ERROR: {
+    http: 500,
+    trpc: "INTERNAL_SERVER_ERROR",
+    message: "Internal server error",
+    when: "a fault of ours; details go to the log, never the response",
+  },
+  UNAVAILABLE: {
+    http: 503,
+    trpc: "SERVICE_UNAVAILABLE",
+    message: "Service temporarily unavailable",
+    when: "the database is unavailable",
+  },
 } as const satisfies Record<string, ErrorMeta>;
 
 export type ErrorCode = keyof typeof ERROR_META;
@@ -130,7 +212,7 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && Object.hasOwn(ERROR_META, value);
 }
 
-/** One field-level problem, as document 2 shows them: `{ path: ["email"], message: "…" }`. */
+/** One field-level problem, as the temp-mail-style API shows them: `{ path: ["email"], message: "…" }`. */
 export interface ErrorDetail {
   path: (string | number)[];
   message: string;
@@ -175,3 +257,12 @@ export const CODE_FOR_TRPC: Record<string, ErrorCode> = {
   TOO_MANY_REQUESTS: "RATE_LIMITED",
   SERVICE_UNAVAILABLE: "UNAVAILABLE",
 };
+
+/** The README's error table, one row per code, from the catalogue (so the two cannot drift). */
+export function errorTableMarkdown(): string {
+  const rows = ERROR_CODES.map((code) => {
+    const meta: ErrorMeta = ERROR_META[code];
+    return `| \`${code}\` | ${meta.http} | ${meta.message.replace(/\|/g, "\\|")} | ${meta.when.replace(/\|/g, "\\|")} |`;
+  });
+  return ["| code | status | message | when |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
