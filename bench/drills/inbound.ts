@@ -19,7 +19,7 @@ export async function inboundKill(ctx: DrillContext, kind: "postgres" | "pglite"
   try {
     server = await startMailroom({ store: store.store, dns: ctx.dns, greetPauseMs: 0 });
     const { address } = await createTenantWithMailbox(server.url);
-    if (!(await smtpAvailable(server.ports.smtp))) return { name, status: "not available yet", detail: "MX receiver (issue 5)" };
+    if (!(await smtpAvailable(server.ports.smtp))) return { name, status: "not available yet", detail: "MX receiver" };
 
     const count = ctx.messages;
     const prefix = `<drill-${run}-${Date.now()}-`;

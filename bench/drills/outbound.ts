@@ -93,7 +93,7 @@ export async function outboundKill(ctx: DrillContext, kind: "postgres" | "pglite
     server = await startMailroom(options);
     const tenant = await createTenantWithMailbox(server.url);
     if (!(await sendApiAvailable(server.url, tenant.apiKey))) {
-      return { name, status: "not available yet", detail: "POST /api/v1/send and the delivery worker (issue 6)" };
+      return { name, status: "not available yet", detail: "POST /api/v1/send and the delivery worker" };
     }
     const count = Math.max(50, Math.round(ctx.messages / 2)); // 5,000 at the default DRILL_MESSAGES=10000
     const run = Date.now();

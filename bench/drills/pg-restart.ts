@@ -23,7 +23,7 @@ export async function pgRestart(ctx: DrillContext): Promise<DrillResult> {
   try {
     server = await startMailroom({ store: store.store, dns: ctx.dns, greetPauseMs: 0 });
     const { address } = await createTenantWithMailbox(server.url);
-    if (!(await smtpAvailable(server.ports.smtp))) return { name, status: "not available yet", detail: "MX receiver (issue 5)" };
+    if (!(await smtpAvailable(server.ports.smtp))) return { name, status: "not available yet", detail: "MX receiver" };
     const count = ctx.messages;
     const prefix = `<pgrestart-${Date.now()}-`;
     const ids = Array.from({ length: count }, (_, i) => `${prefix}${i}@sender.bench.test>`);

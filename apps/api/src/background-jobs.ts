@@ -10,20 +10,20 @@ export interface BackgroundJob {
 export function backgroundJobs(core: Core): BackgroundJob[] {
   return [
     { name: "prune-rate-limit-windows", everyMs: 60_000, run: () => core.maintenance.pruneRateLimitWindows() },
-    // domains (issue 3)
+    // domains
     { name: "recheck-domains", everyMs: 60_000, run: () => core.domains.recheckDue() },
 
-    // mailboxes (issue 4)
+    // mailboxes
     { name: "purge-expired-mailboxes", everyMs: 60_000, run: () => core.maintenance.purgeExpiredMailboxes() },
 
-    // receiving (issue 5)
+    // receiving
     {
       name: "purge-unreferenced-message-contents",
       everyMs: 60_000,
       run: () => core.maintenance.purgeUnreferencedMessageContents(),
     },
 
-    // sending (issue 6)
+    // sending
     { name: "prune-idempotency-keys", everyMs: 3_600_000, run: () => core.maintenance.pruneIdempotencyKeys() },
   ];
 }

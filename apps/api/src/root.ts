@@ -13,19 +13,19 @@ import { router } from "./trpc.js";
 export const appRouter = router({
   tenants: tenantsRouter,
   keys: keysRouter,
-  // domains (issue 3)
+  // domains
   domains: domainsRouter,
 
-  // mailboxes (issue 4)
+  // mailboxes
   accounts: accountsRouter,
   emails: emailsRouter,
   systemDomains: systemDomainsRouter,
 
-  // receiving (issue 5)
+  // receiving
   inbox: inboxRouter,
   messages: messagesRouter,
 
-  // sending (issue 6)
+  // sending
   send: sendRouter,
 });
 

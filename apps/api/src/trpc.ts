@@ -47,7 +47,7 @@ export function createContextInner(opts: {
   };
 }
 
-/** `Authorization: Bearer KEY` first, then `?key=KEY` (document 2 allows both). */
+/** `Authorization: Bearer KEY` first, then `?key=KEY` (the temp-mail-style API allows both). */
 export function extractApiKey(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (header) {

@@ -11,8 +11,8 @@ afterAll(() => server.stop());
 
 const PASSWORD = "securePass123";
 
-describe("document 1: accounts", () => {
-  it("creates an account with 201 and document 1's shape, lower-cased; shows it by id", async () => {
+describe("the hosting-style API: accounts", () => {
+  it("creates an account with 201 and the hosting-style API's shape, lower-cased; shows it by id", async () => {
     const tenant = await server.createTenant();
     const username = uniqueLocal("Info");
     const res = await server.call("POST", "/api/v1/accounts", {
@@ -74,7 +74,7 @@ describe("document 1: accounts", () => {
     expect(await mailboxCount(server, tenant.api_key)).toBe(0);
   });
 
-  it("applies document 2's prefix length and reserved-prefix rules to usernames, writing nothing", async () => {
+  it("applies the temp-mail-style API's prefix length and reserved-prefix rules to usernames, writing nothing", async () => {
     const tenant = await server.createTenant();
     for (const username of ["abc", "a".repeat(65)]) {
       const res = await createAccount(server, tenant.api_key, { domain: "ig.do", username });

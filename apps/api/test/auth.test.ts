@@ -18,7 +18,7 @@ describe("authentication", () => {
     expect(res.body).toMatchObject({ kind: "tenant", tenant: { id: tenant.id, plan: "pro" } });
   });
 
-  it("accepts a tenant key as ?key= and under document 1's /v1 base path", async () => {
+  it("accepts a tenant key as ?key= and under the hosting-style API's /v1 base path", async () => {
     const tenant = await server.createTenant();
     const viaQuery = await server.call("GET", "/api/v1/me", { key: tenant.api_key, keyIn: "query" });
     expect(viaQuery.status).toBe(200);
@@ -28,7 +28,7 @@ describe("authentication", () => {
     expect(viaV1.body.tenant.id).toBe(tenant.id);
   });
 
-  it("answers 401 with document 2's message when no key is given", async () => {
+  it("answers 401 with the temp-mail-style API's message when no key is given", async () => {
     for (const path of ["/api/v1/keys", "/v1/keys"]) {
       const res = await server.call("GET", path);
       expect(res.status).toBe(401);

@@ -34,8 +34,8 @@ const RESERVED_ERROR = {
 };
 const TAKEN_ERROR = { success: false, error: "An email address with this address already exists", code: "EMAIL_ADDRESS_TAKEN" };
 
-describe("document 2: POST /api/v1/emails/create", () => {
-  it("creates an address with 201 and document 2's envelope, stored lower-case", async () => {
+describe("the temp-mail-style API: POST /api/v1/emails/create", () => {
+  it("creates an address with 201 and the temp-mail-style API's envelope, stored lower-case", async () => {
     const tenant = await server.createTenant();
     const local = uniqueLocal("MyEmail");
     const res = await createEmail(server, tenant.api_key, { email: `${local}@IG.DO`, tag: "个人" });
@@ -57,7 +57,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
     const noTag = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@ig.do` });
     expect(noTag.status).toBe(201);
     expect(noTag.body.data.tag).toBeNull();
-    // The key may also come as ?key= (document 2).
+    // The key may also come as ?key= (temp-mail-style API).
     const viaQuery = await server.call("POST", "/api/v1/emails/create", {
       key: tenant.api_key,
       keyIn: "query",
@@ -67,7 +67,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
     expect(await mailboxCount(server, tenant.api_key)).toBe(3);
   });
 
-  it("rejects a malformed address with document 2's details, writing nothing", async () => {
+  it("rejects a malformed address with the temp-mail-style API's details, writing nothing", async () => {
     const tenant = await server.createTenant();
     for (const email of ["not-an-email", "abcd@", "@ig.do", "abcd@@ig.do", "ab cd@ig.do", "abcd@ig", "abcd..x@ig.do", ".abcd@ig.do", "", 42]) {
       const res = await createEmail(server, tenant.api_key, { email });
@@ -85,7 +85,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
     expect(await mailboxCount(server, tenant.api_key)).toBe(0);
   });
 
-  it("enforces a 4–64 character prefix with document 2's message, writing nothing", async () => {
+  it("enforces a 4–64 character prefix with the temp-mail-style API's message, writing nothing", async () => {
     const tenant = await server.createTenant();
     const domain = (await addTestDomain(server, tenant.api_key, uniqueDomain())).domain;
     for (const local of ["a", "abc", "a".repeat(65)]) {
@@ -101,7 +101,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
     expect(await mailboxCount(server, tenant.api_key)).toBe(2);
   });
 
-  it("refuses every reserved prefix, in any case, with document 2's message, writing nothing", async () => {
+  it("refuses every reserved prefix, in any case, with the temp-mail-style API's message, writing nothing", async () => {
     const tenant = await server.createTenant("lifetime");
     const domain = (await addTestDomain(server, tenant.api_key, uniqueDomain())).domain;
     for (const prefix of [...RESERVED, "ADMIN", "PostMaster"]) {
@@ -160,7 +160,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
     expect(await mailboxCount(server, first.api_key)).toBe(1);
     expect(await mailboxCount(server, second.api_key)).toBe(0);
 
-    // And the other way round: an account's address is taken for document 2 too.
+    // And the other way round: an account's address is taken for the temp-mail-style API too.
     const account = await createAccount(server, second.api_key, { domain: "ig.do", username: uniqueLocal() });
     const clash = await createEmail(server, first.api_key, { email: account.body.email });
     expect(clash.status).toBe(409);
@@ -183,7 +183,7 @@ describe("document 2: POST /api/v1/emails/create", () => {
   });
 });
 
-describe("document 2: strict JSON types and NUL on create", () => {
+describe("the temp-mail-style API: strict JSON types and NUL on create", () => {
   it("takes expiresIn as a JSON number only and refuses NUL in a tag; writes nothing", async () => {
     const tenant = await server.createTenant();
     for (const expiresIn of [true, "60"]) {
@@ -203,7 +203,7 @@ describe("document 2: strict JSON types and NUL on create", () => {
   });
 });
 
-describe("document 2: the rest of /api/v1/emails", () => {
+describe("the temp-mail-style API: the rest of /api/v1/emails", () => {
   it("pages with page and pageSize over more than one page, pinned first then newest", async () => {
     const tenant = await server.createTenant();
     const ids: string[] = [];

@@ -30,7 +30,7 @@ async function deliver(inbox: TestInbox, subject: string, extra: { from?: string
   return id!;
 }
 
-describe("the inbox (document 1)", () => {
+describe("the inbox (hosting-style API)", () => {
   it("lists newest first with limit and cursor, unread=true and since; PATCH seen; DELETE", async () => {
     const inbox = await newInbox(server);
     const ids: string[] = [];
@@ -213,7 +213,7 @@ describe("the OpenAPI document", () => {
   });
 });
 
-describe("messages in document 2's dialect", () => {
+describe("messages in the temp-mail-style API's dialect", () => {
   it("lists and shows an address's messages in the {success, data} envelope, camelCase", async () => {
     const inbox = await newInbox(server);
     const other = await addInbox(server, inbox);

@@ -97,7 +97,7 @@ export async function api(ctx: BenchContext): Promise<Row[]> {
         note: `p99 ${oursInbox.p99Ms.toFixed(1)} ms vs ${baselineInbox?.p99Ms.toFixed(1) ?? "—"} ms${oursInbox.non2xx ? `; ${oursInbox.non2xx} non-2xx` : ""}`,
       });
     } else {
-      rows.push({ benchmark: inboxLabel, unit: "req/s", target: INBOX_TARGET, status: "not available yet", note: "inbox API (issue 5)" });
+      rows.push({ benchmark: inboxLabel, unit: "req/s", target: INBOX_TARGET, status: "not available yet", note: "inbox API" });
     }
     const sendLabel = "send API, hosted recipient, c=50, PostgreSQL";
     if (oursSend) {
@@ -112,7 +112,7 @@ export async function api(ctx: BenchContext): Promise<Row[]> {
         note: `p99 ${oursSend.p99Ms.toFixed(1)} ms${oursSend.non2xx ? `; ${oursSend.non2xx} non-2xx` : ""}`,
       });
     } else {
-      rows.push({ benchmark: sendLabel, peer: "node:http+pg insert (raw)", peerValue: baselineSend?.perSecond, unit: "req/s", target: "≥ 1,000 req/s", status: "not available yet", note: "POST /api/v1/send (issue 6)" });
+      rows.push({ benchmark: sendLabel, peer: "node:http+pg insert (raw)", peerValue: baselineSend?.perSecond, unit: "req/s", target: "≥ 1,000 req/s", status: "not available yet", note: "POST /api/v1/send" });
     }
 
     rows.push(...(await pgliteInbox(ctx, seedCount, baselineInbox)));
@@ -161,7 +161,7 @@ async function pgliteInbox(ctx: BenchContext, seedCount: number, baseline: WrkRe
     return [
       ours
         ? { benchmark: label, ours: ours.perSecond, peer: "node:http+pg (raw, PostgreSQL)", peerValue: baseline?.perSecond, unit: "req/s", target: "—", status: "info", note: `p99 ${ours.p99Ms.toFixed(1)} ms` }
-        : { benchmark: label, unit: "req/s", target: "—", status: "not available yet", note: "inbox API (issue 5)" },
+        : { benchmark: label, unit: "req/s", target: "—", status: "not available yet", note: "inbox API" },
       {
         benchmark: `start-up to healthy, PGlite, existing data (${haveInbox ? seedCount.toLocaleString("en-US") : "no"} messages)`,
         ours: startMs / 1000,

@@ -74,7 +74,7 @@ export async function inbound(ctx: BenchContext): Promise<Row[]> {
           rows.push(
             ours.smtp
               ? { benchmark: label, ours: figures[pause], peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "≥ 1.0× Haraka", status: judge(figures[pause], haraka, (_o, r) => r >= 1), note }
-              : { benchmark: label, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "≥ 1.0× Haraka", status: "not available yet", note: "MX receiver (issue 5)" },
+              : { benchmark: label, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "≥ 1.0× Haraka", status: "not available yet", note: "MX receiver" },
           );
         } finally {
           await ours.server.stop();
@@ -97,7 +97,7 @@ export async function inbound(ctx: BenchContext): Promise<Row[]> {
       await ours.server.stop();
     }
     const keptLabel = "inbound kept connections, -d -s 50, PostgreSQL";
-    const na = kept === undefined ? ({ status: "not available yet", note: ours.smtp ? "run failed" : "MX receiver (issue 5)" } as const) : undefined;
+    const na = kept === undefined ? ({ status: "not available yet", note: ours.smtp ? "run failed" : "MX receiver" } as const) : undefined;
     rows.push({ benchmark: keptLabel, ours: kept, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "≥ 3,000/s and ≥ 1.0× Haraka", status: judge(kept, haraka, (o, r) => o >= 3000 && r >= 1), ...na });
     rows.push({ benchmark: keptLabel, ours: kept, peer: "smtp-sink (discards)", peerValue: sink, unit: "msgs/s", target: "—", status: "info", ...na });
     rows.push({ benchmark: keptLabel, ours: kept, peer: "smtp-server+pg (raw)", peerValue: raw, unit: "msgs/s", target: "—", status: "info", ...na });
@@ -112,7 +112,7 @@ export async function inbound(ctx: BenchContext): Promise<Row[]> {
     } finally {
       await lite.server.stop();
     }
-    const liteNa = lite.smtp ? undefined : ({ status: "not available yet", note: "MX receiver (issue 5)" } as const);
+    const liteNa = lite.smtp ? undefined : ({ status: "not available yet", note: "MX receiver" } as const);
     rows.push({ benchmark: "inbound 1 conn/msg, -s 50, PGlite, pause 0", ours: liteOne, peer: "Haraka", peerValue: harakaOne50, unit: "msgs/s", target: "—", status: "info", ...liteNa });
     rows.push({ benchmark: "inbound kept connections, -d -s 50, PGlite", ours: liteKept, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "—", status: "info", ...liteNa });
 
@@ -151,7 +151,7 @@ async function mix(ctx: BenchContext, store: Store, baseline: { name: string; po
     await ours.server.stop();
   }
   const label = "real-looking mix (text+HTML, 1 in 10 with 100 KB attachment), 20 kept conns, PostgreSQL";
-  const na = ours.smtp ? undefined : ({ status: "not available yet", note: "MX receiver (issue 5)" } as const);
+  const na = ours.smtp ? undefined : ({ status: "not available yet", note: "MX receiver" } as const);
   return [
     { benchmark: label, ours: figure, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "—", status: "info", ...na },
     { benchmark: label, ours: figure, peer: "smtp-server+pg (raw)", peerValue: raw, unit: "msgs/s", target: "—", status: "info", ...na },

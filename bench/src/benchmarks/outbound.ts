@@ -10,7 +10,7 @@ import type { BenchContext } from "./context.js";
 
 const TARGET = "≥ 1,000 delivered/s";
 const TEXT = "x".repeat(5000);
-/** The delivery worker's in-flight deliveries when nothing sets them (DeliveryWorker, issue 6). */
+/** The delivery worker's in-flight deliveries when nothing sets them (DeliveryWorker). */
 
 /** nodemailer, pooled (10 connections), straight to the sink: the Node client's ceiling here. */
 async function nodemailerToSink(port: number, count: number): Promise<number> {
@@ -64,7 +64,7 @@ export async function outbound(ctx: BenchContext): Promise<Row[]> {
     try {
       const tenant = await createTenantWithMailbox(queueing.url);
       if (!(await sendApiAvailable(queueing.url, tenant.apiKey))) {
-        return [{ ...base, status: "not available yet", note: "send API + delivery worker (issue 6)" }];
+        return [{ ...base, status: "not available yet", note: "send API + delivery worker" }];
       }
       log(`outbound: queueing ${count} sends (c=50) through ${queueing.url}/api/v1/send, no worker running`);
       const sent = await sendLoad({

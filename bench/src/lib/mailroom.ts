@@ -11,9 +11,9 @@ export type Store = { kind: "postgres"; url: string } | { kind: "pglite"; dataDi
 export interface MailroomOptions {
   store: Store;
   dns: string;
-  /** MAILROOM_GREET_PAUSE_MS (issue 5); undefined leaves the server's default. */
+  /** MAILROOM_GREET_PAUSE_MS; undefined leaves the server's default. */
   greetPauseMs?: number | undefined;
-  /** SMTP_RELAY_URL (issue 6). */
+  /** SMTP_RELAY_URL. */
   relayUrl?: string | undefined;
   /** Ports to reuse (a restart after SIGKILL keeps them, as clients expect). */
   ports?: { http: number; smtp: number; submission: number } | undefined;
@@ -126,7 +126,7 @@ export async function createTenantWithMailbox(base: string, local = "inbox"): Pr
   return { tenantId: tenant.json.id, apiKey: tenant.json.api_key, mailboxId: mailbox.json.data.id, address };
 }
 
-/** Whether anything answers on the MX port with a 220 greeting (issue 5 landed). */
+/** Whether anything answers on the MX port with a 220 greeting. */
 export async function smtpAvailable(port: number, timeoutMs = 3000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
@@ -142,7 +142,7 @@ export async function smtpAvailable(port: number, timeoutMs = 3000): Promise<boo
   });
 }
 
-/** Whether POST /api/v1/send exists (issue 6 landed): anything but 404 for an empty body. */
+/** Whether POST /api/v1/send exists: anything but 404 for an empty body. */
 export async function sendApiAvailable(base: string, key: string): Promise<boolean> {
   const res = await api<unknown>(base, key, "POST", "/send", {});
   return res.status !== 404;

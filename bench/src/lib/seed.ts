@@ -1,6 +1,6 @@
 /**
  * 100k messages in one mailbox with one INSERT … SELECT generate_series per table, matching the
- * real schema (issue 5's message_contents and messages). Ids sort like real ones (fixed-width,
+ * real schema (message_contents and messages). Ids sort like real ones (fixed-width,
  * increasing with the series), so "50 newest" is the same index walk as in production.
  */
 export function seedInboxSql(tenantId: string, mailboxId: string, address: string, count: number): string[] {

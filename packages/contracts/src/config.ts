@@ -172,7 +172,7 @@ export const configSchema = z.object({
   MAILROOM_SMTP_IDLE_TIMEOUT_S: wholeNumber(1, 3600, " (seconds)").default(300),
   MAILROOM_SMTP_DATA_TIMEOUT_S: wholeNumber(1, 86_400, " (seconds)").default(600),
   MAILROOM_SMTP_MAX_BAD_RECIPIENTS: wholeNumber(1, 10_000).default(20),
-  // sending (issue 6)
+  // sending
   SMTP_RELAY_URL: relayUrl.optional(),
   MAILROOM_MAX_DELIVERY_HOURS: z.coerce.number().positive("must be more than 0").default(48),
   MAILROOM_RETRY_SCHEDULE: retrySchedule.default(DEFAULT_RETRY_SCHEDULE),

@@ -5,14 +5,14 @@ export * from "./config.js";
 export * from "./schemas/common.js";
 export * from "./schemas/tenants.js";
 export * from "./schemas/keys.js";
-// domains (issue 3)
+// domains
 export * from "./schemas/domains.js";
 
-// mailboxes (issue 4)
+// mailboxes
 export * from "./schemas/mailboxes.js";
 
-// receiving (issue 5)
+// receiving
 export * from "./schemas/messages.js";
 
-// sending (issue 6)
+// sending
 export * from "./schemas/sending.js";

@@ -94,7 +94,7 @@ export async function createCore(deps: CoreDeps) {
       authenticate: (secret: string | undefined) => authenticateRequest(deps, keyLookup, admin.hash, secret, (p) => rateLimitFor(deps, p)),
       rateLimitFor: (principal: Principal): number => rateLimitFor(deps, principal),
     },
-    // domains (issue 3)
+    // domains
     domains: {
       create: (tenantId: string, input: CreateDomainInput) => createDomain(deps, tenantId, input),
       list: (tenantId: string, page: { limit: number; cursor?: string | undefined }) =>
@@ -110,7 +110,7 @@ export async function createCore(deps: CoreDeps) {
       recheckDue: (options?: { limit?: number }) => recheckDueDomains(deps, options),
     },
 
-    // mailboxes (issue 4)
+    // mailboxes
     mailboxes: {
       create: (tenantId: string, input: CreateMailboxInput) => createMailbox(deps, tenantId, input),
       get: (tenantId: string, id: string) => getMailbox(deps, tenantId, id),
@@ -123,7 +123,7 @@ export async function createCore(deps: CoreDeps) {
       systemDomains: (plan: Plan) => listSystemDomains(deps.config, plan),
     },
 
-    // receiving (issue 5)
+    // receiving
     messages: {
       inbox: (tenantId: string, mailboxId: string, query: InboxQuery) => listInbox(deps, tenantId, mailboxId, query),
       page: (tenantId: string, mailboxId: string, page: { page: number; pageSize: number }) =>
@@ -146,7 +146,7 @@ export async function createCore(deps: CoreDeps) {
       closeWaits: () => newMail.close(),
     },
 
-    // sending (issue 6)
+    // sending
     sending: {
       send: (tenantId: string, input: SendInput, idempotencyKey?: string | undefined) =>
         sendMessage(deps, sending.context, tenantId, input, idempotencyKey),

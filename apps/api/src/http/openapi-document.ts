@@ -26,7 +26,7 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
   });
   doc.servers = [
     { url: "/api/v1", description: "This server" },
-    { url: "/v1", description: "The same API at document 1's base path" },
+    { url: "/v1", description: "The same API at the hosting-style API's base path" },
   ];
   const errorSchema = z.toJSONSchema(zErrorBody);
   delete (errorSchema as { $schema?: unknown }).$schema;

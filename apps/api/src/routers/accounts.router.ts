@@ -13,7 +13,7 @@ import { router, tenantProcedure } from "../trpc.js";
 
 const tags = ["Accounts"];
 
-/** Document 1's shape of a mailbox. */
+/** The hosting-style API's shape of a mailbox. */
 export function toAccount(m: MailboxView): Account {
   return {
     id: m.id,
@@ -25,7 +25,7 @@ export function toAccount(m: MailboxView): Account {
   };
 }
 
-/** Document 1's dialect: snake_case, bare objects. */
+/** The hosting-style API's dialect: snake_case, bare objects. */
 export const accountsRouter = router({
   create: tenantProcedure
     .meta({

@@ -14,7 +14,7 @@ import { router, tenantProcedure } from "../trpc.js";
 
 const tags = ["Emails"];
 
-/** Document 2's shape of a mailbox. */
+/** The temp-mail-style API's shape of a mailbox. */
 export function toEmail(m: MailboxView): Email {
   return {
     id: m.id,
@@ -30,11 +30,11 @@ export function toEmail(m: MailboxView): Email {
 
 const ok = <T>(data: T) => ({ success: true as const, data });
 
-/** Document 2's dialect: camelCase inside `{ success: true, data }`. */
+/** The temp-mail-style API's dialect: camelCase inside `{ success: true, data }`. */
 export const emailsRouter = router({
   create: tenantProcedure
     .meta({
-      // Document 2 shows no status for a create; 201 matches every other create in this API.
+      // The temp-mail-style API shows no status for a create; 201 matches every other create in this API.
       openapi: { method: "POST", path: "/emails/create", tags, summary: "Create an email address" },
       successStatus: 201,
     })

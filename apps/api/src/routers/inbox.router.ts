@@ -4,7 +4,7 @@ import { toInboxMessage, toMessage } from "./message-shapes.js";
 
 const tags = ["Inbox"];
 
-/** Document 1's inbox of an account (mailbox). */
+/** The hosting-style API's inbox of an account (mailbox). */
 export const inboxRouter = router({
   list: tenantProcedure
     .meta({ openapi: { method: "GET", path: "/inbox/{account_id}", tags, summary: "List an account's messages, newest first" } })

@@ -3,7 +3,7 @@ import type { TestServer } from "./test-server.js";
 
 export const SYSTEM_DOMAINS = "ig.do,kfc.sh:premium,uv.do:premium";
 
-/** How many mailboxes the tenant has, by document 1's `total`. */
+/** How many mailboxes the tenant has, by the hosting-style API's `total`. */
 export async function mailboxCount(server: TestServer, key: string): Promise<number> {
   const res = await server.call("GET", "/api/v1/accounts?limit=1", { key });
   expect(res.status).toBe(200);

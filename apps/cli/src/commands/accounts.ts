@@ -26,7 +26,7 @@ const passwordOptions = [
   new Option("--password-stdin", "read the password from the first line of stdin").conflicts("password"),
 ];
 
-/** Document 1's accounts: mailboxes with a password. */
+/** The hosting-style API's accounts: mailboxes with a password. */
 export function accountsCommand(ctx: Context): Command {
   const accounts = new Command("accounts").description("Manage email accounts (mailboxes that sign in with a password)");
 

@@ -5,9 +5,9 @@ import { printObject, printRows, withSpinner } from "../output.js";
 
 const COLUMNS = ["id", "email", "tag", "like", "pin", "createdAt", "expiresAt"];
 
-/** Document 2's addresses: a full address, a tag and like/pin flags. */
+/** The temp-mail-style API's addresses: a full address, a tag and like/pin flags. */
 export function emailsCommand(ctx: Context): Command {
-  const emails = new Command("emails").description("Manage email addresses (document 2's API)");
+  const emails = new Command("emails").description("Manage email addresses (the temp-mail-style API)");
 
   emails
     .command("create")

@@ -7,7 +7,7 @@ import { MISSING_KEY_HELP, unreachable } from "../client.js";
 import { DEFAULT_CALL_TIMEOUT_MS, type Context } from "../context.js";
 import { printRows, withSpinner } from "../output.js";
 
-/** GET /messages/{id} also answers for sent messages (issue 6); `read` shows received ones. */
+/** GET /messages/{id} also answers for sent messages; `read` shows received ones. */
 type Message = Exclude<RouterOutputs["messages"]["get"], { direction: "outbound" }>;
 
 const list = (addresses: { address: string; name: string | null }[]) =>

@@ -19,7 +19,7 @@ export interface Database {
   rate_limit_windows: RateLimitWindowTable;
   domains: DomainTable;
   mailboxes: MailboxTable;
-  // sending (issue 6)
+  // sending
   outbound_messages: OutboundMessageTable;
   deliveries: DeliveryTable;
   idempotency_keys: IdempotencyKeyTable;

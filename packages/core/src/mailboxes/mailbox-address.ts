@@ -15,7 +15,7 @@ export interface MailboxAddress {
 }
 
 /**
- * Parse and check an address by the rules both dialects share, in document 2's order:
+ * Parse and check an address by the rules both dialects share, in the temp-mail-style API's order:
  * format, prefix length, reserved prefix. Addresses are case-insensitive, so everything is
  * lower-cased here, once.
  */
@@ -34,7 +34,7 @@ export function parseMailboxAddress(raw: string, reservedPrefixes: readonly stri
   return { ...parts, address: `${parts.localPart}@${parts.domain}` };
 }
 
-/** Document 1 gives the parts separately; same rules. */
+/** The hosting-style API gives the parts separately; same rules. */
 export function mailboxAddressFromParts(
   username: string,
   domain: string,

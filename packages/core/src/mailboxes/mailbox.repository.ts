@@ -68,7 +68,7 @@ export async function findTenantMailbox(
   return (options.lock ? query.forUpdate() : query).executeTakeFirst();
 }
 
-/** Document 1's keyset page: ids are time-ordered, so `id > cursor` is stable under inserts. */
+/** The hosting-style API's keyset page: ids are time-ordered, so `id > cursor` is stable under inserts. */
 export async function listTenantMailboxesAfter(
   db: Executor,
   tenantId: string,
@@ -101,7 +101,7 @@ function filtered(db: Executor, tenantId: string, filters: MailboxFilters) {
   return query;
 }
 
-/** Document 2's page: pinned first, then newest first. */
+/** The temp-mail-style API's page: pinned first, then newest first. */
 export async function searchTenantMailboxes(
   db: Executor,
   tenantId: string,

@@ -173,7 +173,7 @@ export async function getMailbox(deps: CoreDeps, tenantId: string, id: string): 
   return viewOf(deps, row);
 }
 
-/** Document 1's list: keyset pages; `total` counts all of the tenant's mailboxes. */
+/** The hosting-style API's list: keyset pages; `total` counts all of the tenant's mailboxes. */
 export async function listMailboxes(
   deps: CoreDeps,
   tenantId: string,
@@ -186,7 +186,7 @@ export async function listMailboxes(
   return { mailboxes, total, nextCursor: more ? mailboxes[mailboxes.length - 1]!.id : null };
 }
 
-/** Document 2's list: numbered pages with filters. */
+/** The temp-mail-style API's list: numbered pages with filters. */
 export async function searchMailboxes(
   deps: CoreDeps,
   tenantId: string,

@@ -43,7 +43,7 @@ export async function listMailboxMessages(db: Executor, tenantId: string, mailbo
   return q.orderBy("id", "desc").limit(query.limit).execute();
 }
 
-/** Document 2's numbered pages. */
+/** The temp-mail-style API's numbered pages. */
 export async function pageMailboxMessages(
   db: Executor,
   mailboxId: string,

@@ -94,7 +94,7 @@ async function requireMessage(deps: CoreDeps, tenantId: string, id: string): Pro
   return row;
 }
 
-/** Document 1's inbox: newest first, keyset pages. */
+/** The hosting-style API's inbox: newest first, keyset pages. */
 export async function listInbox(
   deps: CoreDeps,
   tenantId: string,
@@ -109,7 +109,7 @@ export async function listInbox(
   return { messages, nextCursor: more ? messages[messages.length - 1]!.id : null };
 }
 
-/** Document 2's list: numbered pages. */
+/** The temp-mail-style API's list: numbered pages. */
 export async function pageInbox(
   deps: CoreDeps,
   tenantId: string,
@@ -149,7 +149,7 @@ export async function getMessage(deps: CoreDeps, tenantId: string, id: string): 
   return toDetail(deps, await requireMessage(deps, tenantId, id));
 }
 
-/** Document 2 names the mailbox in the path too: a message of another mailbox is not found. */
+/** The temp-mail-style API names the mailbox in the path too: a message of another mailbox is not found. */
 export async function getMailboxMessage(
   deps: CoreDeps,
   tenantId: string,

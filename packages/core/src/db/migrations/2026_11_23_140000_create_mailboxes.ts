@@ -12,7 +12,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("local_part", "text", (c) => c.notNull())
     // Lower-case, so one plain unique index makes addresses unique case-insensitively server-wide.
     .addColumn("address", "text", (c) => c.notNull().check(sql`address = lower(address)`))
-    // scrypt$N$r$p$salt$hash; null for mailboxes created without one (document 2's).
+    // scrypt$N$r$p$salt$hash; null for mailboxes created without one (the temp-mail-style API's).
     .addColumn("password_hash", "text")
     .addColumn("status", "text", (c) => c.notNull().defaultTo("active").check(sql`status in ('active', 'disabled')`))
     .addColumn("tag", "text")
