@@ -6,7 +6,7 @@ import { loadConfig } from "./env.js";
 /** The process entry: HTTP API (and, as they land, the SMTP servers and delivery worker). */
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  let config;
+  let config: MailroomConfig;
   try {
     config = loadConfig();
   } catch (err) {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = await createProcessLogger(config.logLevel, knownSecrets(config));
-  let app;
+  let app: Awaited<ReturnType<typeof startMailroom>>;
   try {
     app = await startMailroom({ config, logger });
   } catch (err) {

@@ -48,7 +48,7 @@ function rawRequest(head: string, body: Buffer = Buffer.alloc(0), send = body.le
       if (parsed) resolve(parsed);
       else reject(new Error("connection closed without a response"));
     });
-    socket.write(head.replace(/\n/g, "\r\n") + "\r\n");
+    socket.write(`${head.replace(/\n/g, "\r\n")}\r\n`);
     if (send > 0) socket.write(body.subarray(0, send));
   });
 }

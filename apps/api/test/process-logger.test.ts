@@ -32,6 +32,7 @@ describe("the server's log lines", () => {
   it("are readable lines on a terminal", async () => {
     const quoted = NODE.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
     const out = await output("script", ["-qefc", quoted, "/dev/null"]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes removed here
     const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
     expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: mailroom started {"port":3000}\r?$/m);
     expect(plain).not.toContain('{"level"');

@@ -145,7 +145,7 @@ describe("the MX session", () => {
     try {
       expect(replies[0]).toMatch(/^250 /);
       expect(await session.command(`MAIL FROM:<big@sender.test> SIZE=300000`)).toMatch(/^5\d\d /);
-      const body = `Subject: too big\r\n\r\n${"x".repeat(76) + "\r\n"}`.repeat(1) + `${"y".repeat(76)}\r\n`.repeat(3000);
+      const body = `Subject: too big\r\n\r\n${`${"x".repeat(76)}\r\n`}`.repeat(1) + `${"y".repeat(76)}\r\n`.repeat(3000);
       const reply = await session.data(body);
       expect(reply).toMatch(/^552 /);
       // The session goes on: a message within the limit is still taken.

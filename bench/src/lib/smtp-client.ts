@@ -104,8 +104,7 @@ export class SmtpClient {
 
   private onData(text: string): void {
     this.buffer += text;
-    let at: number;
-    while ((at = this.buffer.indexOf("\r\n")) >= 0) {
+    for (let at = this.buffer.indexOf("\r\n"); at >= 0; at = this.buffer.indexOf("\r\n")) {
       const line = this.buffer.slice(0, at);
       this.buffer = this.buffer.slice(at + 2);
       this.lines.push(line.slice(4));

@@ -110,6 +110,7 @@ export function safeContentType(contentType: string): string {
  */
 export function contentDisposition(filename: string | null): string {
   const name = (filename ?? "")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
   if (!name) return "attachment";

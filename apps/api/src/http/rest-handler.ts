@@ -31,6 +31,7 @@ export function createRestHandler(router: AppRouter, core: Core, logger: Logger,
       }
       const input = await readInput(req, route, match.params, url, messageBodyLimit);
       const ctx = createRequestContext(core, logger, req, authenticated);
+      // biome-ignore lint/suspicious/noExplicitAny: the caller is a nested record of procedures; the path comes from the router itself
       const call = route.procedurePath.split(".").reduce<any>((node, key) => node[key], callerFor(ctx));
       const data: unknown = await call(input);
       sendJson(req, res, ctx.response.status ?? 200, ctx.response.headers, data);

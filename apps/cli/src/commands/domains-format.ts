@@ -4,7 +4,7 @@ const TTL = 3600;
 
 /** Zone-file lines (RFC 1035 master format) with absolute names, ready to paste into a zone. */
 export function toBindLines(domain: string, records: DnsRecord[]): string[] {
-  return records.map((r) => {
+  return records.map((r): string => {
     const owner = `${r.host === "@" ? domain : `${r.host}.${domain}`}.`;
     switch (r.type) {
       case "MX":
@@ -13,6 +13,8 @@ export function toBindLines(domain: string, records: DnsRecord[]): string[] {
         return `${owner}\t${TTL}\tIN\tCNAME\t${r.value}.`;
       case "TXT":
         return `${owner}\t${TTL}\tIN\tTXT\t${txtStrings(r.value)}`;
+      default:
+        return r.type satisfies never;
     }
   });
 }

@@ -105,9 +105,9 @@ class PostgresListener {
 
   async listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>> {
     if (this.closed) throw new Error("the database handle is closed");
-    let set = this.handlers.get(channel);
-    const first = !set;
-    if (!set) this.handlers.set(channel, (set = new Set()));
+    const first = !this.handlers.has(channel);
+    const set = this.handlers.get(channel) ?? new Set();
+    if (first) this.handlers.set(channel, set);
     set.add(handler);
     const client = await this.connect();
     if (first) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);

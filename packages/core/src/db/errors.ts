@@ -4,7 +4,7 @@
  */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
-  if (!e || e.code !== "23505") return false;
+  if (e?.code !== "23505") return false;
   if (constraint === undefined) return true;
   return e.constraint === constraint || (typeof e.message === "string" && e.message.includes(`"${constraint}"`));
 }

@@ -164,8 +164,12 @@ export class DeliveryWorker {
         this.resultsScheduled = false;
         const batch = this.results.splice(0);
         finishDeliveries(this.deps.db, batch.map((b) => b.result)).then(
-          (recorded) => batch.forEach((b) => b.resolve(recorded.has(b.result.id))),
-          (err: unknown) => batch.forEach((b) => b.reject(err)),
+          (recorded) => {
+            for (const b of batch) b.resolve(recorded.has(b.result.id));
+          },
+          (err: unknown) => {
+            for (const b of batch) b.reject(err);
+          },
         );
       });
     });

@@ -17,6 +17,7 @@ export function normaliseDomainName(input: string): string {
   if (name.endsWith(".")) name = name.slice(0, -1);
   if (name === "") return fail(problem("Domain is required"));
   // Check the ASCII characters before conversion: domainToASCII would silently cut "a/b.com" to "a".
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among what a host name may not hold
   if (/[\x00-\x2c\x2f\x3a-\x60\x7b-\x7f]/.test(name)) {
     return fail(problem("Domain may contain only letters, digits, hyphens and dots"));
   }

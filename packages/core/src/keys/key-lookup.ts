@@ -39,7 +39,9 @@ export function createKeyLookup(deps: CoreDeps): KeyLookup {
     try {
       const found = await findKeyAndCountRequests(db, hash, batch.length);
       // The database counted the batch together: hand out its numbers in arrival order.
-      batch.forEach((w, i) => w.resolve(found && found.count > 0 ? { ...found, count: found.count - batch.length + 1 + i } : found));
+      for (const [i, w] of batch.entries()) {
+        w.resolve(found && found.count > 0 ? { ...found, count: found.count - batch.length + 1 + i } : found);
+      }
     } catch (err) {
       for (const w of batch) w.reject(err);
     } finally {
@@ -50,8 +52,8 @@ export function createKeyLookup(deps: CoreDeps): KeyLookup {
 
   return (secretHash) =>
     new Promise((resolve, reject) => {
-      let list = waiting.get(secretHash);
-      if (!list) waiting.set(secretHash, (list = []));
+      const list = waiting.get(secretHash) ?? [];
+      if (list.length === 0) waiting.set(secretHash, list);
       list.push({ resolve, reject });
       schedule(secretHash);
     });

@@ -144,5 +144,6 @@ function preview(text: string | null, html: string | null): string {
 
 /** PostgreSQL text and jsonb cannot hold NUL; mail from anywhere may contain it. */
 export function clean(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this removes
   return value.includes("\u0000") ? value.replace(/\u0000/g, "") : value;
 }

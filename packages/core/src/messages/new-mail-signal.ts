@@ -22,8 +22,8 @@ export class NewMailSignal {
   /** Start hearing `mailboxId`'s new mail; resolves once nothing committed from now on can be missed. */
   async subscribe(mailboxId: string, handler: NewMailHandler): Promise<() => void> {
     if (this.closed) throw new Error("new-mail signal closed");
-    let set = this.handlers.get(mailboxId);
-    if (!set) this.handlers.set(mailboxId, (set = new Set()));
+    const set = this.handlers.get(mailboxId) ?? new Set();
+    this.handlers.set(mailboxId, set);
     set.add(handler);
     const unsubscribe = () => {
       set.delete(handler);

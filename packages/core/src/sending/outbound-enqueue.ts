@@ -106,6 +106,8 @@ export async function enqueueOutbound(
         return { ...base, recipient: r.address, mailbox_id: null, status: "bounced", attempts: 1, next_attempt_at: null, last_response: r.response };
       case "remote":
         return { ...base, recipient: r.address, mailbox_id: null, status: "queued", next_attempt_at: new Date(), last_response: null };
+      default:
+        return r satisfies never;
     }
   });
   const remote = routes.filter((r) => r.kind === "remote").length;
@@ -139,7 +141,7 @@ export async function enqueueOutbound(
   } else {
     await write(deps.db);
   }
-  hostedMail.forEach((h, i) => h.announce(copies.stored[i]!));
+  for (const [i, h] of hostedMail.entries()) h.announce(copies.stored[i]!);
 
   deps.logger.info(
     {
