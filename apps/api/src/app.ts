@@ -88,6 +88,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       version: VERSION,
       messageBodyLimit,
       requestTimeoutMs: config.http.requestTimeoutMs,
+      maxConnections: config.http.maxConnections,
     });
     http.listen(config.http.port, config.http.host);
     await once(http, "listening");

@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestDnsServer } from "./support/dns-server.js";
 import { download, listInbox, mxTransport, newInbox, startReceivingServer } from "./support/receiving.js";
-import type { TestServer } from "./support/test-server.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
 let dns: TestDnsServer;
@@ -346,5 +346,35 @@ describe("downloads of hostile attachments", () => {
     expect(rawDownload.status).toBe(200);
     expect(rawDownload.headers["content-type"]).toBe("message/rfc822");
     expect(rawDownload.bytes.toString("utf8")).toContain("application/x-€");
+  });
+});
+
+describe("open connections", () => {
+  it("closes connections past MAILROOM_HTTP_MAX_CONNECTIONS as they arrive, and takes new ones once some close", async () => {
+    const capped = await startTestServer({ MAILROOM_HTTP_MAX_CONNECTIONS: "10" });
+    const port = capped.app.httpPort;
+    const open = (): Promise<import("node:net").Socket> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, "127.0.0.1", () => resolve(socket));
+        socket.once("error", reject);
+      });
+    const healthz = (): Promise<number | string> =>
+      new Promise((resolve) => {
+        const req = get({ host: "127.0.0.1", port, path: "/healthz", agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "error"));
+      });
+    const held = await Promise.all(Array.from({ length: 10 }, open));
+    try {
+      // The server counts a socket once it has accepted it: ask until all ten are held.
+      await expect.poll(healthz, { timeout: 10_000 }).toBe("ECONNRESET");
+      held.pop()!.destroy();
+      await expect.poll(healthz, { timeout: 10_000 }).toBe(200);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await capped.stop();
+    }
   });
 });

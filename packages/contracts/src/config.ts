@@ -157,6 +157,13 @@ export const configSchema = z.object({
     .min(10, "must be 10 to 3600 seconds")
     .max(3600, "must be 10 to 3600 seconds")
     .default(300),
+  /** Open HTTP connections at once; more are closed as they arrive (long-polling waits each hold one). */
+  MAILROOM_HTTP_MAX_CONNECTIONS: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(10, "must be 10 to 1000000")
+    .max(1_000_000, "must be 10 to 1000000")
+    .default(5000),
   SMTP_PORT: port.default(2525),
   SMTP_HOST: z.string().min(1).default("127.0.0.1"),
   SUBMISSION_PORT: port.default(2587),
@@ -220,6 +227,7 @@ export interface MailroomConfig {
     port: number;
     /** Time a client has to send a whole request; the connection closes after it. */
     requestTimeoutMs: number;
+    maxConnections: number;
   };
   smtp: {
     host: string;
@@ -298,7 +306,9 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
   }
   const c = result.data;
   return {
-    http: { host: c.HOST, port: c.PORT, requestTimeoutMs: c.MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS * 1000 },
+    http: { host: c.HOST, port: c.PORT, requestTimeoutMs: c.MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      maxConnections: c.MAILROOM_HTTP_MAX_CONNECTIONS,
+    },
     smtp: {
       host: c.SMTP_HOST,
       port: c.SMTP_PORT,

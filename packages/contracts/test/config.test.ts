@@ -4,7 +4,7 @@ import { ConfigError, parseConfig } from "../src/config.js";
 describe("configuration", () => {
   it("has working defaults for an empty environment", () => {
     const c = parseConfig({});
-    expect(c.http).toEqual({ host: "127.0.0.1", port: 3000, requestTimeoutMs: 300_000 });
+    expect(c.http).toEqual({ host: "127.0.0.1", port: 3000, requestTimeoutMs: 300_000, maxConnections: 5000 });
     expect(c.smtp).toEqual({
       host: "127.0.0.1",
       port: 2525,
@@ -48,6 +48,14 @@ describe("configuration", () => {
     expect(parseConfig({ MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: "60" }).http.requestTimeoutMs).toBe(60_000);
     for (const bad of ["5", "3601", "1.5", "soon"]) {
       expect(() => parseConfig({ MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: bad }), bad).toThrow(/MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS/);
+    }
+  });
+
+  it("caps open HTTP connections at 5000 unless told, and names the range", () => {
+    expect(parseConfig({}).http.maxConnections).toBe(5000);
+    expect(parseConfig({ MAILROOM_HTTP_MAX_CONNECTIONS: "20" }).http.maxConnections).toBe(20);
+    for (const bad of ["9", "1000001", "2.5", "many"]) {
+      expect(() => parseConfig({ MAILROOM_HTTP_MAX_CONNECTIONS: bad }), bad).toThrow(/MAILROOM_HTTP_MAX_CONNECTIONS/);
     }
   });
 

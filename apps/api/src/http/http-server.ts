@@ -30,6 +30,8 @@ export interface HttpServerOptions {
   messageBodyLimit?: number;
   /** Time a client has to send a whole request. */
   requestTimeoutMs?: number;
+  /** Open connections at once; more are closed as they arrive. */
+  maxConnections?: number;
 }
 
 /**
@@ -108,6 +110,16 @@ export function createHttpServer(options: HttpServerOptions): Server {
     },
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Past the cap node closes new sockets at once; say so, at most once a second with the count.
+  server.maxConnections = options.maxConnections ?? 5000;
+  let dropped = 0;
+  server.on("drop", () => {
+    if (dropped++ > 0) return;
+    setTimeout(() => {
+      logger.warn({ dropped, limit: server.maxConnections }, "http connections refused: too many open");
+      dropped = 0;
+    }, 1000).unref();
+  });
   return server;
 }
 
