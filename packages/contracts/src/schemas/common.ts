@@ -1,5 +1,10 @@
 import { z } from "zod";
 import { EXAMPLE_IDS, ID_PREFIXES, idPattern, type IdKind } from "../ids.js";
+import { humanIssueMessage } from "../validation-messages.js";
+
+// Every schema's unworded issues get a human message naming the field. Here, in the module every
+// schema file imports, so no bundle can keep the schemas and leave the registration out.
+z.config({ customError: humanIssueMessage });
 
 /**
  * Documents a realistic value as the schema's OpenAPI `examples`, typed as the JSON that travels (a
@@ -91,7 +96,8 @@ const DATE_TIME_MESSAGE = `Must be an ISO-8601 date-time in the years ${DATE_TIM
  */
 export function zDateTimeInput() {
   return z.iso
-    .datetime({ offset: true, error: DATE_TIME_MESSAGE })
+    // abort: text that is no date-time at all gets the message once, not again from the years check.
+    .datetime({ offset: true, error: DATE_TIME_MESSAGE, abort: true })
     .regex(/^(?:19[7-9]\d|2\d{3})-/, DATE_TIME_MESSAGE)
     .meta({ format: "date-time", examples: [EXAMPLE_TIMES.received] });
 }

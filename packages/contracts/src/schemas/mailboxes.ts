@@ -216,7 +216,10 @@ export const zEmailIdInput = z.object({ id: zId("mailbox") });
  * A JSON true/false. Not z.boolean(): trpc-to-openapi switches on `coerce` for every boolean in a
  * REST input, and Boolean("false") is true.
  */
-const jsonBoolean = z.union([z.literal(true), z.literal(false)], { error: "Must be true or false" });
+const jsonBoolean = z.union([z.literal(true), z.literal(false)], {
+  // A missing one is worded by the common rule ("Like is required").
+  error: (issue) => (issue.input === undefined ? undefined : "Must be true or false"),
+});
 
 const queryBoolean = z
   .enum(["true", "false"], { error: 'Must be "true" or "false"' })

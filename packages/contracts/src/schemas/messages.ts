@@ -91,7 +91,10 @@ export const zMessageIdInput = z.object({ id: zId("message") });
  * A JSON true or false, exactly. Not z.boolean(): trpc-to-openapi switches `coerce` on every
  * boolean of a REST input, body included, and a coerced "false" (or "yes") would be true.
  */
-const zStrictBoolean = z.union([z.literal(true), z.literal(false)], { error: "Must be true or false" });
+const zStrictBoolean = z.union([z.literal(true), z.literal(false)], {
+  // A missing one is worded by the common rule ("Seen is required").
+  error: (issue) => (issue.input === undefined ? undefined : "Must be true or false"),
+});
 
 export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zStrictBoolean });
 
