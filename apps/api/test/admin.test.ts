@@ -34,7 +34,7 @@ describe("admin: tenants", () => {
     expect(badPlan.body.code).toBe("VALIDATION_ERROR");
     expect(badPlan.body.error).toBe("Invalid request data");
     expect(badPlan.body.details).toEqual([
-      { path: ["plan"], message: 'Invalid option: expected one of "free"|"pro"|"lifetime"' },
+      { path: ["plan"], message: 'Plan must be one of "free", "pro", "lifetime"' },
     ]);
 
     const noName = await server.call("POST", "/api/v1/admin/tenants", { key: ADMIN_KEY, body: { name: "  " } });

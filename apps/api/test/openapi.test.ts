@@ -1,4 +1,6 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../src/root.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
@@ -112,5 +114,80 @@ describe("what the document says about inputs", () => {
     expect(body("/accounts/{id}", "patch").not).toEqual({ required: ["expires_in", "expires_at"] });
     expect(body("/send", "post").anyOf).toEqual([{ required: ["html"] }, { required: ["text"] }]);
     expect(body("/accounts", "post").properties.expires_in.type).toBe("integer");
+  });
+});
+
+describe("the document's examples", () => {
+  type JsonSchema = Record<string, any>;
+  type Operation = { parameters?: JsonSchema[]; requestBody?: JsonSchema; responses: Record<string, JsonSchema> };
+  async function operations(): Promise<[string, Operation][]> {
+    const doc = (await server.call("GET", "/api/v1/openapi.json")).body;
+    const paths = ((await SwaggerParser.dereference(structuredClone(doc))) as unknown as { paths: Record<string, Record<string, Operation>> }).paths;
+    return Object.entries(paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation]));
+  }
+  /** Every schema inside `schema`, with where it sits. */
+  function* subschemas(schema: JsonSchema, at: string): Generator<[JsonSchema, string]> {
+    yield [schema, at];
+    for (const [name, property] of Object.entries(schema.properties ?? {})) yield* subschemas(property as JsonSchema, `${at}.${name}`);
+    if (schema.items) yield* subschemas(schema.items, `${at}[]`);
+    if (typeof schema.additionalProperties === "object") yield* subschemas(schema.additionalProperties, `${at}{}`);
+    for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) yield* subschemas(branch, at);
+  }
+  const hasExample = (schema: JsonSchema): boolean =>
+    Array.isArray(schema.examples) || (Array.isArray(schema.anyOf) && schema.anyOf.every(hasExample));
+  const jsonSchemas = (op: Operation): [JsonSchema, string][] => [
+    ...(op.parameters ?? []).map((p) => [p.schema, `parameter ${p.name}`] as [JsonSchema, string]),
+    ...Object.entries(op.requestBody?.content ?? {}).map(([type, m]) => [(m as JsonSchema).schema, `body ${type}`] as [JsonSchema, string]),
+    ...Object.entries(op.responses).flatMap(([status, r]) =>
+      Object.entries(r.content ?? {}).map(([type, m]) => [(m as JsonSchema).schema, `${status} ${type}`] as [JsonSchema, string]),
+    ),
+  ];
+
+  it("are valid against the schema they illustrate, wherever they sit", async () => {
+    const ajv = addFormats.default(new Ajv2020({ strict: false, allErrors: true }));
+    ajv.addFormat("binary", true);
+    let validated = 0;
+    for (const [name, op] of await operations()) {
+      for (const parameter of op.parameters ?? []) {
+        if (parameter.example === undefined) continue;
+        expect(ajv.validate(parameter.schema, parameter.example), `${name} parameter ${parameter.name}: ${ajv.errorsText()}`).toBe(true);
+        validated++;
+      }
+      for (const [root, where] of jsonSchemas(op)) {
+        for (const [schema, at] of subschemas(root, `${name} ${where}`)) {
+          for (const example of schema.examples ?? []) {
+            expect(ajv.validate(schema, example), `${at}: ${ajv.errorsText()} in ${JSON.stringify(example)}`).toBe(true);
+            validated++;
+          }
+        }
+      }
+    }
+    expect(validated).toBeGreaterThan(100);
+  });
+
+  it("are realistic: real id formats, 2026 timestamps, no placeholder strings", async () => {
+    const doc = JSON.stringify((await server.call("GET", "/api/v1/openapi.json")).body);
+    const examples = [...doc.matchAll(/"examples?":(\[[^\]]*\]|"[^"]*")/g)].map((m) => m[1]!);
+    expect(examples.length).toBeGreaterThan(50);
+    for (const text of examples) {
+      expect(text, "a placeholder").not.toMatch(/"(string|user@example\.com|foo|bar|test)"/);
+      for (const id of text.match(/"(ten|key|dom|acc|msg|att|dlv)_[^"]*"(?!:)/g) ?? []) expect(id).toMatch(/^"[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}"$/);
+      for (const year of text.match(/"(\d{4})-\d\d-\d\dT/g) ?? []) expect(year).toContain("2026");
+    }
+  });
+
+  it("cover every parameter, every request body and every JSON success response", async () => {
+    for (const [name, op] of await operations()) {
+      for (const parameter of op.parameters ?? []) expect(parameter.example, `${name} parameter ${parameter.name}`).toBeDefined();
+      const body = op.requestBody?.content?.["application/json"]?.schema as JsonSchema | undefined;
+      if (body) {
+        const everyProperty = Object.values(body.properties ?? {}).every((p) => hasExample(p as JsonSchema));
+        expect(hasExample(body) || everyProperty, `${name} request body`).toBe(true);
+      }
+      const success = Object.entries(op.responses).find(([status]) => status === "200" || status === "201");
+      expect(success, name).toBeDefined();
+      const json = success![1].content?.["application/json"]?.schema as JsonSchema | undefined;
+      if (json) expect(hasExample(json), `${name} ${success![0]} response`).toBe(true);
+    }
   });
 });

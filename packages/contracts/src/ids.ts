@@ -13,6 +13,17 @@ export const ID_PREFIXES = {
 export type IdKind = keyof typeof ID_PREFIXES;
 export type IdPrefix = (typeof ID_PREFIXES)[IdKind];
 
+/** Realistic ids for the OpenAPI document's examples (created in November 2026). */
+export const EXAMPLE_IDS = {
+  tenant: "ten_01m7w75tm1kfx42erqr60x4z0v",
+  key: "key_01m7wakpcae767c2rcchvfqm37",
+  domain: "dom_01m7we1j4k6nm831xwgn32nc5h",
+  mailbox: "acc_01m7whfdww3pgfya7z942m8m2b",
+  message: "msg_01m7wmx9n578hkxg1qwdejd1hw",
+  attachment: "att_01m7wrb5dekfhcz0r4a62c71ne",
+  delivery: "dlv_01m7wvs15q7d96p02ba5nz7j5n",
+} as const satisfies Record<IdKind, string>;
+
 const ID_BODY = "[0-9a-hjkmnp-tv-z]{26}";
 
 export function idPattern(kind: IdKind): RegExp {
@@ -21,7 +32,11 @@ export function idPattern(kind: IdKind): RegExp {
 
 /** A path id; a malformed one is simply not found, never a 500. */
 export function zId(kind: IdKind) {
-  return z.string().min(1).max(64).describe(`A ${kind} id (${ID_PREFIXES[kind]}_…)`);
+  return z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ description: `A ${kind} id (${ID_PREFIXES[kind]}_…)`, examples: [EXAMPLE_IDS[kind]] });
 }
 
 export function looksLikeId(kind: IdKind, value: string): boolean {

@@ -2,6 +2,7 @@ export * from "./errors.js";
 export * from "./ids.js";
 export * from "./plans.js";
 export * from "./config.js";
+export * from "./validation-messages.js";
 export * from "./schemas/common.js";
 export * from "./schemas/tenants.js";
 export * from "./schemas/keys.js";

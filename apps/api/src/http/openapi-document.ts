@@ -1,4 +1,4 @@
-import { ERROR_META, zErrorBody } from "@mailroom/contracts";
+import { ERROR_META, EXAMPLE_IDS, zErrorBody } from "@mailroom/contracts";
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import { z } from "zod";
 import { NUL_PATTERN } from "../input-rules.js";
@@ -60,6 +60,7 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
     }
   }
   addDownloadPaths(doc, errorContent);
+  fitExamples(doc);
   stateNoNul(doc);
   return doc;
 }
@@ -97,9 +98,36 @@ function stateNoNul(doc: OpenAPIObject): void {
 }
 
 /**
+ * A body's example is the whole input's (contracts types it so), path parameters included: they
+ * are dropped from the body, where they do not belong. A parameter's example is repeated on the
+ * parameter itself, where Swagger UI's "Try it out" takes it from.
+ */
+function fitExamples(doc: OpenAPIObject): void {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, JsonSchema>)) {
+      const parameters = (operation.parameters as { name: string; in: string; example?: unknown; schema?: JsonSchema }[]) ?? [];
+      for (const parameter of parameters) {
+        const examples = parameter.schema?.examples;
+        if (Array.isArray(examples) && parameter.example === undefined) parameter.example = examples[0];
+      }
+      const pathNames = parameters.filter((p) => p.in === "path").map((p) => p.name);
+      const body = (operation.requestBody as { content?: Record<string, { schema?: JsonSchema }> } | undefined)?.content;
+      for (const media of Object.values(body ?? {})) {
+        const examples = media.schema?.examples;
+        if (!Array.isArray(examples)) continue;
+        media.schema!.examples = examples.map((e: JsonSchema) =>
+          Object.fromEntries(Object.entries(e).filter(([key]) => !pathNames.includes(key))),
+        );
+      }
+    }
+  }
+}
+
+/**
  * trpc-to-openapi rebuilds a body schema from the input object's shape and keeps only the title,
  * description and examples of its meta; the object-level rules a schema states in its meta
- * (`not` for mutually exclusive fields, `anyOf` for "one of these is required") are put back here.
+ * (`not` for mutually exclusive fields, `anyOf` for "one of these is required") are put back here,
+ * and the examples too, which it loses on the way for some bodies (a union field's, for one).
  */
 function copyObjectRules(input: unknown, requestBody: unknown): void {
   const meta = input instanceof z.ZodType ? z.globalRegistry.get(input) : undefined;
@@ -107,7 +135,7 @@ function copyObjectRules(input: unknown, requestBody: unknown): void {
     "application/json"
   ]?.schema;
   if (!meta || !schema) return;
-  for (const key of ["not", "anyOf"] as const) {
+  for (const key of ["not", "anyOf", "examples"] as const) {
     if (meta[key] !== undefined) schema[key] = meta[key];
   }
 }
@@ -122,12 +150,13 @@ function addDownloadPaths(doc: OpenAPIObject, errorContent: unknown): void {
       return [String(status), { description: `Error: ${codes.join(", ")}`, content: errorContent }];
     }),
   );
-  const pathParam = (name: string, description: string) => ({
+  const pathParam = (name: string, description: string, example: string) => ({
     name,
     in: "path",
     required: true,
-    schema: { type: "string" },
+    schema: { type: "string", examples: [example] },
     description,
+    example,
   });
   const binary = { schema: { type: "string", format: "binary" } };
   const security = [{ Authorization: [] }, { QueryKey: [] }];
@@ -138,7 +167,7 @@ function addDownloadPaths(doc: OpenAPIObject, errorContent: unknown): void {
         operationId: "messages-raw",
         tags: ["Messages"],
         summary: "The message exactly as stored (our Received and Authentication-Results headers on top)",
-        parameters: [pathParam("id", "A message id (msg_…)")],
+        parameters: [pathParam("id", "A message id (msg_…)", EXAMPLE_IDS.message)],
         security,
         responses: { "200": { description: "The raw message", content: { "message/rfc822": binary } }, ...errors },
       },
@@ -148,7 +177,10 @@ function addDownloadPaths(doc: OpenAPIObject, errorContent: unknown): void {
         operationId: "messages-attachment",
         tags: ["Messages"],
         summary: "Download an attachment, with its own content type",
-        parameters: [pathParam("id", "A message id (msg_…)"), pathParam("attachment_id", "An attachment id (att_…)")],
+        parameters: [
+          pathParam("id", "A message id (msg_…)", EXAMPLE_IDS.message),
+          pathParam("attachment_id", "An attachment id (att_…)", EXAMPLE_IDS.attachment),
+        ],
         security,
         responses: {
           "200": { description: "The attachment's bytes, Content-Type as the sender gave it", content: { "*/*": binary } },

@@ -1,5 +1,31 @@
 import { z } from "zod";
-import { ID_PREFIXES, idPattern, type IdKind } from "../ids.js";
+import { EXAMPLE_IDS, ID_PREFIXES, idPattern, type IdKind } from "../ids.js";
+import { humanIssueMessage } from "../validation-messages.js";
+
+// Every schema's unworded issues get a human message naming the field. Here, in the module every
+// schema file imports, so no bundle can keep the schemas and leave the registration out.
+z.config({ customError: humanIssueMessage });
+
+/**
+ * Documents a realistic value as the schema's OpenAPI `examples`, typed as the JSON that travels (a
+ * renamed field fails to compile; apps/api's document test validates each against its schema).
+ * Registered on the schema itself, not a copy, so a file's examples can follow all its schemas; an
+ * optional field's example goes on what it wraps, which is what a query parameter documents.
+ */
+export function example<S extends z.ZodType>(schema: S, value: z.input<S>): void {
+  const target: z.ZodType = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+  // A pipe (a query flag's "true" → true) is documented by its input side.
+  const targets = target instanceof z.ZodPipe ? [target, target.in as z.ZodType] : [target];
+  for (const t of targets) z.globalRegistry.add(t, { ...z.globalRegistry.get(t), examples: [value] });
+}
+
+/** The moments the examples tell of: a mailbox made, mail arriving, a send. */
+export const EXAMPLE_TIMES = {
+  created: "2026-11-20T09:14:03.000Z",
+  received: "2026-11-20T09:21:47.000Z",
+  later: "2026-11-20T09:22:05.000Z",
+  expires: "2026-11-21T09:14:03.000Z",
+} as const;
 
 /** ISO-8601 UTC timestamp as it appears in JSON. */
 export const zTimestamp = z.string().describe("ISO-8601 UTC timestamp");
@@ -14,10 +40,21 @@ export const zErrorBody = z
       .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
       .optional()
       .describe("Field-level problems; only on validation errors"),
+  })
+  .meta({
+    examples: [
+      {
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: ["email"], message: "Invalid email format" }],
+      },
+    ],
   });
 export type ErrorBody = z.infer<typeof zErrorBody>;
 
 export const zDeleted = z.object({ deleted: z.literal(true) });
+example(zDeleted, { deleted: true });
 
 /**
  * How the document says "not blank": the server trims and then wants a character, which JSON Schema
@@ -59,9 +96,10 @@ const DATE_TIME_MESSAGE = `Must be an ISO-8601 date-time in the years ${DATE_TIM
  */
 export function zDateTimeInput() {
   return z.iso
-    .datetime({ offset: true, error: DATE_TIME_MESSAGE })
+    // abort: text that is no date-time at all gets the message once, not again from the years check.
+    .datetime({ offset: true, error: DATE_TIME_MESSAGE, abort: true })
     .regex(/^(?:19[7-9]\d|2\d{3})-/, DATE_TIME_MESSAGE)
-    .meta({ format: "date-time" });
+    .meta({ format: "date-time", examples: [EXAMPLE_TIMES.received] });
 }
 
 /** A page cursor: the `next_cursor` a list answered, which is the id of the page's last item. */
@@ -69,15 +107,19 @@ export function zCursor(kind: IdKind) {
   return z
     .string({ error: "Cursor is invalid" })
     .regex(idPattern(kind), "Cursor is invalid")
-    .describe(`The next_cursor of the previous page (a ${kind} id, ${ID_PREFIXES[kind]}_…)`);
+    .meta({
+      description: `The next_cursor of the previous page (a ${kind} id, ${ID_PREFIXES[kind]}_…)`,
+      examples: [EXAMPLE_IDS[kind]],
+    });
 }
 
 /** Cursor pagination (document 1's lists), over ids of `kind`. */
 export function zCursorPage(kind: IdKind) {
   return z.object({
-    limit: zQueryInteger({ min: 1, max: 100 }).default(50),
+    limit: zQueryInteger({ min: 1, max: 100 }).default(50).meta({ examples: [20] }),
     cursor: zCursor(kind).optional(),
   });
 }
 
 export const zHealth = z.object({ status: z.enum(["ok", "unavailable"]) });
+example(zHealth, { status: "ok" });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { zId } from "../ids.js";
-import { zCursorPage, zTimestamp } from "./common.js";
+import { EXAMPLE_IDS } from "../ids.js";
+import { EXAMPLE_TIMES, example, zCursorPage, zTimestamp } from "./common.js";
 import { DOMAIN_NAME_PATTERN } from "./mailboxes.js";
 
 export const DOMAIN_STATUSES = ["pending_verification", "active", "failed"] as const;
@@ -116,3 +117,61 @@ export const zSystemDomain = z.object({
 });
 export type SystemDomain = z.infer<typeof zSystemDomain>;
 export const zSystemDomainsOutput = z.object({ domains: z.array(zSystemDomain) });
+
+// ─── Examples (the OpenAPI document's) ───────────────────────────────────────────────────────
+
+const exampleRecords = [
+  { type: "MX", host: "@", value: "mx.mail.example.net", priority: 10 },
+  { type: "TXT", host: "@", value: "v=spf1 include:mx.mail.example.net ~all" },
+  { type: "TXT", host: "mr202611._domainkey", value: "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu5V…" },
+  { type: "TXT", host: "_dmarc", value: "v=DMARC1; p=none; adkim=r; aspf=r" },
+  { type: "CNAME", host: "mail", value: "mx.mail.example.net" },
+  { type: "TXT", host: "_mailroom-verify", value: "mailroom-verify=4kq9x2v7b8n1m6p0" },
+] as const satisfies DnsRecord[];
+const exampleDomain = {
+  id: EXAMPLE_IDS.domain,
+  domain: "example.com",
+  status: "active",
+  dns_records: [...exampleRecords],
+  require_dkim: true,
+  created_at: EXAMPLE_TIMES.created,
+  verified_at: EXAMPLE_TIMES.received,
+  checked_at: EXAMPLE_TIMES.later,
+  failure_reason: null,
+  catch_all_account_id: null,
+  dns_warning: null,
+} as const satisfies Domain;
+
+example(zDnsRecord, exampleRecords[0]);
+example(zDomain, exampleDomain);
+example(zCreateDomainInput, { domain: "example.com" });
+example(zDeleteDomainInput.shape.force, "true");
+example(zVerifyDomainInput, { id: EXAMPLE_IDS.domain, require_dkim: true });
+example(zUpdateDomainInput, { id: EXAMPLE_IDS.domain, catch_all_account_id: EXAMPLE_IDS.mailbox });
+example(zListDomainsOutput, { domains: [exampleDomain], total: 1, next_cursor: null });
+example(zDomainDns, { domain: "example.com", records: [...exampleRecords], warning: null });
+example(zDnsRecordCheck, { ...exampleRecords[0], required: true, found: true, observed: ["10 mx.mail.example.net"], error: null, reason: null });
+example(zDomainVerification, {
+  id: EXAMPLE_IDS.domain,
+  domain: "example.com",
+  status: "pending_verification",
+  checked_at: EXAMPLE_TIMES.later,
+  records: [
+    { ...exampleRecords[0], required: true, found: true, observed: ["10 mx.mail.example.net"], error: null, reason: null },
+    {
+      ...exampleRecords[5],
+      required: true,
+      found: false,
+      observed: [],
+      error: null,
+      reason: "No TXT record at _mailroom-verify.example.com",
+    },
+  ],
+});
+example(zSystemDomain, { domain: "ig.do", premium: false, available: true });
+example(zSystemDomainsOutput, {
+  domains: [
+    { domain: "ig.do", premium: false, available: true },
+    { domain: "kfc.sh", premium: true, available: false },
+  ],
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { zId } from "../ids.js";
-import { NON_BLANK, zCursorPage, zDateTimeInput, zJsonNumber, zQueryInteger, zTimestamp } from "./common.js";
+import { EXAMPLE_IDS, zId } from "../ids.js";
+import { EXAMPLE_TIMES, NON_BLANK, example, zCursorPage, zDateTimeInput, zJsonNumber, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * One mailbox model, two wire dialects:
@@ -177,9 +177,11 @@ export const zEmail = z.object({
 });
 export type Email = z.infer<typeof zEmail>;
 
-/** Document 2's success envelope. */
+/** Document 2's success envelope; its example wraps the example of `data`. */
 export function zSuccess<T extends z.ZodType>(data: T) {
-  return z.object({ success: z.literal(true), data });
+  const dataExamples = z.globalRegistry.get(data)?.examples;
+  const envelope = z.object({ success: z.literal(true), data });
+  return Array.isArray(dataExamples) ? envelope.meta({ examples: dataExamples.map((d) => ({ success: true, data: d })) }) : envelope;
 }
 
 const zEmailString = z
@@ -214,7 +216,10 @@ export const zEmailIdInput = z.object({ id: zId("mailbox") });
  * A JSON true/false. Not z.boolean(): trpc-to-openapi switches on `coerce` for every boolean in a
  * REST input, and Boolean("false") is true.
  */
-const jsonBoolean = z.union([z.literal(true), z.literal(false)], { error: "Must be true or false" });
+const jsonBoolean = z.union([z.literal(true), z.literal(false)], {
+  // A missing one is worded by the common rule ("Like is required").
+  error: (issue) => (issue.input === undefined ? undefined : "Must be true or false"),
+});
 
 const queryBoolean = z
   .enum(["true", "false"], { error: 'Must be "true" or "false"' })
@@ -257,3 +262,48 @@ export const zUpdateEmailInput = z
   .meta(notBoth("expiresIn", "expiresAt"));
 
 export const zEmailDeleted = z.object({ id: z.string(), deleted: z.literal(true) });
+
+// ─── Examples (the OpenAPI document's) ───────────────────────────────────────────────────────
+
+const exampleAccount = {
+  id: EXAMPLE_IDS.mailbox,
+  email: "info@example.com",
+  status: "active",
+  receiving: true,
+  created_at: EXAMPLE_TIMES.created,
+  expires_at: null,
+} as const satisfies Account;
+example(zAccount, exampleAccount);
+const { created_at: _, ...exampleAccountListItem } = exampleAccount;
+example(zAccountListItem, exampleAccountListItem);
+example(zCreateAccountInput, { domain: "example.com", username: "info", password: "correct-horse-battery" });
+example(zUpdateAccountInput, { id: EXAMPLE_IDS.mailbox, status: "active", expires_at: EXAMPLE_TIMES.expires });
+example(zListAccountsOutput, {
+  accounts: [
+    exampleAccountListItem,
+    { id: "acc_01m7x2mrp9h5jfeb14ebtx0wc4", email: "signup-test@example.com", status: "active", receiving: true, expires_at: EXAMPLE_TIMES.expires },
+  ],
+  total: 2,
+  next_cursor: null,
+});
+
+const exampleEmail = {
+  id: EXAMPLE_IDS.mailbox,
+  email: "orders@ig.do",
+  tag: "shop",
+  like: false,
+  pin: true,
+  receiving: true,
+  createdAt: EXAMPLE_TIMES.created,
+  expiresAt: EXAMPLE_TIMES.expires,
+} as const satisfies Email;
+example(zEmail, exampleEmail);
+example(zCreateEmailInput, { email: "orders@ig.do", tag: "shop", expiresIn: 86400 });
+example(zListEmailsInput.shape.page, 1);
+example(zListEmailsInput.shape.pageSize, 20);
+example(zListEmailsInput.shape.tag, "shop");
+example(zListEmailsInput.shape.pin, "true");
+example(zListEmailsInput.shape.search, "orders");
+example(zEmailPage, { emails: [exampleEmail], total: 1, page: 1, pageSize: 20, totalPages: 1 });
+example(zUpdateEmailInput, { id: EXAMPLE_IDS.mailbox, tag: "shop", pin: true, expiresIn: 604800 });
+example(zEmailDeleted, { id: EXAMPLE_IDS.mailbox, deleted: true });

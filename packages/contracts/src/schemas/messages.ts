@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { zId } from "../ids.js";
-import { NON_BLANK, zCursorPage, zDateTimeInput, zQueryInteger, zTimestamp } from "./common.js";
+import { EXAMPLE_IDS, zId } from "../ids.js";
+import { EXAMPLE_TIMES, NON_BLANK, example, zCursorPage, zDateTimeInput, zQueryInteger, zTimestamp } from "./common.js";
 
 /*
  * Received mail, in the two wire dialects:
@@ -91,7 +91,10 @@ export const zMessageIdInput = z.object({ id: zId("message") });
  * A JSON true or false, exactly. Not z.boolean(): trpc-to-openapi switches `coerce` on every
  * boolean of a REST input, body included, and a coerced "false" (or "yes") would be true.
  */
-const zStrictBoolean = z.union([z.literal(true), z.literal(false)], { error: "Must be true or false" });
+const zStrictBoolean = z.union([z.literal(true), z.literal(false)], {
+  // A missing one is worded by the common rule ("Seen is required").
+  error: (issue) => (issue.input === undefined ? undefined : "Must be true or false"),
+});
 
 export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zStrictBoolean });
 
@@ -166,3 +169,101 @@ export const zEmailMessagePage = z.object({
 });
 
 export const zEmailMessageInput = z.object({ id: zId("mailbox"), message_id: zId("message") });
+
+// ─── Examples (the OpenAPI document's) ───────────────────────────────────────────────────────
+
+const exampleAuthResults = {
+  spf: { result: "pass", domain: "shop.example.org" },
+  dkim: [{ result: "pass", domain: "shop.example.org", selector: "s2026", aligned: true }],
+  dmarc: { result: "pass", policy: "reject", domain: "shop.example.org" },
+  arc: { result: "none" },
+  header:
+    "mx.mail.example.net; spf=pass smtp.mailfrom=shop.example.org; dkim=pass header.d=shop.example.org; dmarc=pass header.from=shop.example.org; arc=none",
+} as const satisfies AuthResults;
+const exampleInboxMessage = {
+  id: EXAMPLE_IDS.message,
+  from: "orders@shop.example.org",
+  from_name: "Example Shop",
+  subject: "Your order #10482 has shipped",
+  date: "2026-11-20T09:21:44.000Z",
+  received_at: EXAMPLE_TIMES.received,
+  to: [{ address: "info+orders@example.com", name: null }],
+  to_tag: "orders",
+  seen: false,
+  size: 18342,
+  has_attachments: true,
+  preview: "Good news: your order #10482 is on its way and should arrive on Monday.",
+} as const satisfies InboxMessage;
+const exampleAttachment = {
+  id: EXAMPLE_IDS.attachment,
+  filename: "invoice-10482.pdf",
+  content_type: "application/pdf",
+  size: 11204,
+  content_id: null,
+};
+const exampleHeaders = [
+  { name: "From", value: '"Example Shop" <orders@shop.example.org>' },
+  { name: "To", value: "info+orders@example.com" },
+  { name: "Subject", value: "Your order #10482 has shipped" },
+];
+const exampleText = "Good news: your order #10482 is on its way and should arrive on Monday.\n\nTrack it at https://shop.example.org/track/10482";
+const exampleMessage = {
+  ...exampleInboxMessage,
+  account_id: EXAMPLE_IDS.mailbox,
+  cc: [],
+  reply_to: [{ address: "support@shop.example.org", name: "Example Shop Support" }],
+  message_id: "<20261120092144.10482@shop.example.org>",
+  in_reply_to: null,
+  text: exampleText,
+  html: "<p>Good news: your order <b>#10482</b> is on its way and should arrive on Monday.</p>",
+  headers: exampleHeaders,
+  attachments: [exampleAttachment],
+  auth_results: exampleAuthResults,
+  envelope: { mail_from: "bounces@shop.example.org", rcpt_to: "info+orders@example.com" },
+} as const satisfies Message;
+
+example(zMailAddress, { address: "info@example.com", name: "Example Support" });
+example(zAuthResults, exampleAuthResults);
+example(zInboxMessage, exampleInboxMessage);
+example(zAttachment, exampleAttachment);
+example(zMessage, exampleMessage);
+example(zInboxInput.shape.unread, "true");
+example(zInboxOutput, { messages: [exampleInboxMessage], next_cursor: null });
+example(zUpdateMessageInput, { id: EXAMPLE_IDS.message, seen: true });
+example(zWaitInput.shape.timeout, 60);
+example(zWaitInput.shape.subject, "verification code");
+example(zWaitInput.shape.from, "no-reply@accounts.example.org");
+
+const exampleSummary = {
+  id: EXAMPLE_IDS.message,
+  from: exampleInboxMessage.from,
+  fromName: exampleInboxMessage.from_name,
+  subject: exampleInboxMessage.subject,
+  date: exampleInboxMessage.date,
+  receivedAt: exampleInboxMessage.received_at,
+  to: exampleInboxMessage.to,
+  toTag: exampleInboxMessage.to_tag,
+  seen: false,
+  size: exampleInboxMessage.size,
+  hasAttachments: true,
+  preview: exampleInboxMessage.preview,
+};
+example(zEmailMessageSummary, exampleSummary);
+example(zEmailMessage, {
+  ...exampleSummary,
+  emailId: EXAMPLE_IDS.mailbox,
+  cc: [],
+  replyTo: exampleMessage.reply_to,
+  messageId: exampleMessage.message_id,
+  inReplyTo: null,
+  text: exampleMessage.text,
+  html: exampleMessage.html,
+  headers: exampleHeaders,
+  attachments: [
+    { id: EXAMPLE_IDS.attachment, filename: "invoice-10482.pdf", contentType: "application/pdf", size: 11204, contentId: null },
+  ],
+  authResults: exampleAuthResults,
+});
+example(zEmailMessagesInput.shape.page, 1);
+example(zEmailMessagesInput.shape.pageSize, 20);
+example(zEmailMessagePage, { messages: [exampleSummary], total: 1, page: 1, pageSize: 20, totalPages: 1 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { zId } from "../ids.js";
-import { zTimestamp } from "./common.js";
+import { EXAMPLE_IDS, zId } from "../ids.js";
+import { EXAMPLE_TIMES, example, zTimestamp } from "./common.js";
 import { MAILBOX_ADDRESS, splitMailboxAddress } from "./mailboxes.js";
 
 /*
@@ -140,3 +140,45 @@ export const zSentMessage = z.object({
 export type SentMessage = z.infer<typeof zSentMessage>;
 
 export const zSentMessageIdInput = z.object({ id: zId("message") });
+
+// ─── Examples (the OpenAPI document's) ───────────────────────────────────────────────────────
+
+example(zSendAttachment, {
+  filename: "invoice-10482.pdf",
+  content: "JVBERi0xLjcKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFI+PgpzdHJlYW0K",
+  content_type: "application/pdf",
+});
+example(zSendInput, {
+  from: "Example Support <support@example.com>",
+  to: ["alice@example.org"],
+  reply_to: "help@example.com",
+  subject: "Your support ticket #4821 was answered",
+  text: "Hi Alice,\n\nwe answered your ticket #4821. Reply to this message to continue.\n\nExample Support",
+  html: "<p>Hi Alice,</p><p>we answered your ticket <b>#4821</b>. Reply to this message to continue.</p><p>Example Support</p>",
+  headers: { "X-Ticket-Id": "4821" },
+  tags: ["support", "ticket-reply"],
+});
+example(zSendResult, { message_id: EXAMPLE_IDS.message, status: "queued" });
+const exampleDelivery = {
+  recipient: "alice@example.org",
+  status: "sent",
+  hosted: false,
+  attempts: 1,
+  next_attempt_at: null,
+  last_response: "250 2.0.0 OK queued as 4Yx9Kp2QzR",
+  updated_at: EXAMPLE_TIMES.later,
+} as const;
+example(zDelivery, exampleDelivery);
+example(zSentMessage, {
+  id: EXAMPLE_IDS.message,
+  direction: "outbound",
+  from: "support@example.com",
+  to: ["alice@example.org"],
+  cc: [],
+  subject: "Your support ticket #4821 was answered",
+  message_id_header: "<5b1f0c9e-7d2a-4c61-9a8e-2f4d6b3c1e07@example.com>",
+  size: 4127,
+  tags: ["support", "ticket-reply"],
+  created_at: EXAMPLE_TIMES.received,
+  deliveries: [exampleDelivery],
+});
