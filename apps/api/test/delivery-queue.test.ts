@@ -210,21 +210,43 @@ describe("workers sharing one queue", () => {
 
   it("a live worker keeps its claim while one delivery runs past the lease (heartbeat)", async () => {
     const { t, remote, ids } = await queueMessages(1);
-    mx.reply = async () => {
-      await new Promise((r) => setTimeout(r, 2_500));
+    // The remote holds the first delivery until `open`; later ones (the marker) it answers at once.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    mx.reply = async (mail) => {
+      if (mail.to[0] === `r0@${remote}`) await gate;
       return { code: 250 };
     };
+    const leaseOf = async () =>
+      (await server.app.core.deps.db.selectFrom("deliveries").select(["status", "locked_until"]).where("message_id", "=", ids[0]!).executeTakeFirstOrThrow());
     const scope = new Set([t.id]);
-    const slow = server.app.core.sending.createWorker({ tenantIds: scope, leaseSeconds: 1, pollMs: 50 }).start();
-    await eventually(async () => (await statuses(server, t.id)).sending === 1);
-    const other = server.app.core.sending.createWorker({ tenantIds: scope, leaseSeconds: 1, pollMs: 50 }).start();
+    // Concurrency 1: busy with the held delivery, it claims nothing else.
+    const slow = server.app.core.sending.createWorker({ tenantIds: scope, concurrency: 1, leaseSeconds: 1, pollMs: 50 }).start();
+    const other = server.app.core.sending.createWorker({ tenantIds: scope, leaseSeconds: 1, pollMs: 50 });
     try {
-      await eventually(async () => (await statuses(server, t.id)).sent === 1, 15_000);
+      const first = await eventually(async () => {
+        const row = await leaseOf();
+        return row.status === "sending" ? row.locked_until! : undefined;
+      });
+      // The first lease has run out by the clock, and the heartbeat has moved it on.
+      await eventually(async () => Date.now() > first.getTime() && (await leaseOf()).locked_until! > first);
+      other.start();
+      // The other worker demonstrably claims: it delivers a message queued now.
+      const marker = await server.call("POST", "/api/v1/send", {
+        key: t.key,
+        body: { from: `hi@${t.domain}`, to: `marker@${remote}`, subject: "marker", text: "x" },
+      });
+      await eventually(async () => (await deliveryOf(server, t.key, marker.body.message_id)).status === "sent");
+      // ...and has not taken the held one: still the slow worker's, on its one attempt.
+      expect(await deliveryOf(server, t.key, ids[0]!)).toMatchObject({ status: "sending", attempts: 1 });
+      open();
+      await eventually(async () => (await deliveryOf(server, t.key, ids[0]!)).status === "sent");
     } finally {
+      open();
       await Promise.all([slow.stop(), other.stop()]);
     }
     expect(await deliveryOf(server, t.key, ids[0]!)).toMatchObject({ status: "sent", attempts: 1 });
-    expect(receivedFor(remote)).toHaveLength(1);
+    expect(receivedFor(remote).sort()).toEqual([`marker@${remote}`, `r0@${remote}`]);
   });
 
   it("a worker killed mid-delivery loses nothing: its lease runs out and another worker delivers", async () => {
