@@ -65,7 +65,7 @@ describe("MAILROOM_DELIVERY_CONCURRENCY=0 (an API/MX-only process)", () => {
       });
       expect(res.status).toBe(200);
       expect(res.body.status).toBe("queued");
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // What keeps it queued is that this process has no worker (asserted above): nothing to wait for.
       expect(await statuses(apiOnly, t.id)).toEqual({ queued: 1 });
       expect(relay.received).toHaveLength(0);
 
@@ -176,18 +176,27 @@ describe("workers sharing one queue", () => {
 
   it("a worker stopped mid-queue finishes what it holds; a new one delivers the rest", async () => {
     const { t, remote } = await queueMessages(12);
+    // The remote answers three at once, then holds every further delivery until `open`: the worker
+    // is stopped while it holds some, however fast or slow the machine is.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let answered = 0;
     mx.reply = async () => {
-      await new Promise((r) => setTimeout(r, 100));
+      if (++answered > 3) await gate;
       return { code: 250 };
     };
     const scope = new Set([t.id]);
     const first = server.app.core.sending.createWorker({ tenantIds: scope, concurrency: 2, pollMs: 50 }).start();
     await eventually(() => receivedFor(remote).length >= 3);
-    await first.stop();
+    const stopping = first.stop();
+    open();
+    await stopping;
     const after = await statuses(server, t.id);
-    // Nothing left half-done: every row is either delivered or still waiting.
+    // Nothing left half-done: every row is either delivered or still waiting. It took no more
+    // than the three answered and the two (its concurrency) it held when told to stop.
     expect(after.sending ?? 0).toBe(0);
-    expect(after.sent ?? 0).toBeLessThan(12);
+    expect(after.sent ?? 0).toBeGreaterThanOrEqual(3);
+    expect(after.sent ?? 0).toBeLessThanOrEqual(5);
     expect((after.sent ?? 0) + (after.queued ?? 0)).toBe(12);
 
     const second = server.app.core.sending.createWorker({ tenantIds: scope, concurrency: 2, pollMs: 50 }).start();
@@ -201,21 +210,43 @@ describe("workers sharing one queue", () => {
 
   it("a live worker keeps its claim while one delivery runs past the lease (heartbeat)", async () => {
     const { t, remote, ids } = await queueMessages(1);
-    mx.reply = async () => {
-      await new Promise((r) => setTimeout(r, 2_500));
+    // The remote holds the first delivery until `open`; later ones (the marker) it answers at once.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    mx.reply = async (mail) => {
+      if (mail.to[0] === `r0@${remote}`) await gate;
       return { code: 250 };
     };
+    const leaseOf = async () =>
+      (await server.app.core.deps.db.selectFrom("deliveries").select(["status", "locked_until"]).where("message_id", "=", ids[0]!).executeTakeFirstOrThrow());
     const scope = new Set([t.id]);
-    const slow = server.app.core.sending.createWorker({ tenantIds: scope, leaseSeconds: 1, pollMs: 50 }).start();
-    await eventually(async () => (await statuses(server, t.id)).sending === 1);
-    const other = server.app.core.sending.createWorker({ tenantIds: scope, leaseSeconds: 1, pollMs: 50 }).start();
+    // Concurrency 1: busy with the held delivery, it claims nothing else.
+    const slow = server.app.core.sending.createWorker({ tenantIds: scope, concurrency: 1, leaseSeconds: 1, pollMs: 50 }).start();
+    const other = server.app.core.sending.createWorker({ tenantIds: scope, leaseSeconds: 1, pollMs: 50 });
     try {
-      await eventually(async () => (await statuses(server, t.id)).sent === 1, 15_000);
+      const first = await eventually(async () => {
+        const row = await leaseOf();
+        return row.status === "sending" ? row.locked_until! : undefined;
+      });
+      // The first lease has run out by the clock, and the heartbeat has moved it on.
+      await eventually(async () => Date.now() > first.getTime() && (await leaseOf()).locked_until! > first);
+      other.start();
+      // The other worker demonstrably claims: it delivers a message queued now.
+      const marker = await server.call("POST", "/api/v1/send", {
+        key: t.key,
+        body: { from: `hi@${t.domain}`, to: `marker@${remote}`, subject: "marker", text: "x" },
+      });
+      await eventually(async () => (await deliveryOf(server, t.key, marker.body.message_id)).status === "sent");
+      // ...and has not taken the held one: still the slow worker's, on its one attempt.
+      expect(await deliveryOf(server, t.key, ids[0]!)).toMatchObject({ status: "sending", attempts: 1 });
+      open();
+      await eventually(async () => (await deliveryOf(server, t.key, ids[0]!)).status === "sent");
     } finally {
+      open();
       await Promise.all([slow.stop(), other.stop()]);
     }
     expect(await deliveryOf(server, t.key, ids[0]!)).toMatchObject({ status: "sent", attempts: 1 });
-    expect(receivedFor(remote)).toHaveLength(1);
+    expect(receivedFor(remote).sort()).toEqual([`marker@${remote}`, `r0@${remote}`]);
   });
 
   it("a worker killed mid-delivery loses nothing: its lease runs out and another worker delivers", async () => {
@@ -247,9 +278,10 @@ describe("workers sharing one queue", () => {
     for (const id of ids) expect(await deliveryOf(server, t.key, id)).toMatchObject({ status: "sent", attempts: 2 });
     expect(receivedFor(remote)).toHaveLength(3);
 
-    // The dead worker coming back late cannot overwrite the rescuer's record.
+    // The dead worker coming back late cannot overwrite the rescuer's record. stop() returns once
+    // its hung deliveries have finished and tried to record their results.
     release();
-    await new Promise((r) => setTimeout(r, 200));
+    await killed.stop();
     for (const id of ids) {
       const d = await deliveryOf(server, t.key, id);
       expect(d.last_response).toMatch(/^250 2\.0\.0 Ok/);

@@ -44,7 +44,7 @@ describe("the server process", () => {
       secondExit = await again.stop("SIGINT");
     }
     expect(secondExit).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it("refuses to start on a bad setting, naming the variable", async () => {
     const { child, output } = runMain({ PORT: "not-a-port", MAILROOM_SYSTEM_DOMAINS: "ig.do:gold" });
@@ -53,7 +53,7 @@ describe("the server process", () => {
     expect(output()).toContain("Invalid configuration");
     expect(output()).toMatch(/PORT: /);
     expect(output()).toContain('MAILROOM_SYSTEM_DOMAINS: "ig.do:gold" is not <domain> or <domain>:premium');
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("/healthz when the database is gone", () => {

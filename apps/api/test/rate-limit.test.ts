@@ -107,5 +107,5 @@ describe.skipIf(!testDatabaseUrl())("rate limits across processes", () => {
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
-  }, 90_000);
+  }, 180_000);
 });

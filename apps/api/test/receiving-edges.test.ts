@@ -82,13 +82,14 @@ describe("the pause before the greeting (MAILROOM_GREET_PAUSE_MS)", () => {
     }
   });
 
-  it("greets at once with 0", async () => {
+  it("takes 0 (no pause): greets, and serves a client that talks right after the banner", async () => {
     const server = await startReceivingServer({ MAILROOM_GREET_PAUSE_MS: "0", MAILROOM_DNS_SERVERS: dns.address });
     try {
-      const started = performance.now();
+      // How fast is not asserted (a loaded machine may take any time); that the pause is the
+      // setting is, by the lower bound of the test above.
       const session = await SmtpSession.open(server.app.smtpPort);
-      // Far below the 400 ms of the test above (loose enough for a loaded CI machine).
-      expect(performance.now() - started).toBeLessThan(250);
+      expect(session.greeting).toMatch(/^220 /);
+      expect(await session.command("EHLO prompt.test")).toMatch(/^250[ -]/);
       session.close();
     } finally {
       await server.stop();

@@ -63,10 +63,10 @@ describe("mailroom inbox, read, attachment, wait", () => {
   it("waits for a matching message, and exits 1 with the server's words on timeout", async () => {
     const inbox = await newInbox(server);
     const env = { MAILROOM_URL: server.url, MAILROOM_API_KEY: inbox.key };
-    // --since: whether the CLI has subscribed before the mail arrives (slow start) or not, it finds it.
-    const since = new Date(Date.now() - 1000).toISOString();
-    const waiting = runCli(["wait", inbox.accountId, "--subject", "verify", "--since", since, "--timeout", "20"], env);
-    await new Promise((r) => setTimeout(r, 1500));
+    const subscribed = server.app.core.messages.whenWaiting(inbox.accountId);
+    const waiting = runCli(["wait", inbox.accountId, "--subject", "verify", "--timeout", "120"], env);
+    // Deliver once the CLI's wait is in place on the server, however long the CLI took to start.
+    await subscribed;
     await mxTransport(server.app.smtpPort).sendMail({ from: "a@sender.test", to: inbox.address, subject: "Please verify", text: "Code 4242" });
     const done = await waiting;
     expect(done.code, done.stderr).toBe(0);

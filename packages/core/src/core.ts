@@ -136,6 +136,8 @@ export async function createCore(deps: CoreDeps) {
       delete: (tenantId: string, id: string) => deleteMessage(deps, tenantId, id),
       wait: (tenantId: string, mailboxId: string, options: WaitOptions) =>
         waitForMessage(deps, newMail, tenantId, mailboxId, options),
+      /** Resolves once a wait on the mailbox is in place and cannot miss what is stored next. */
+      whenWaiting: (mailboxId: string) => newMail.whenSubscribed(mailboxId),
     },
     receiving: {
       /** The MX on config.smtp (or `listenOn`); close() it to stop. */

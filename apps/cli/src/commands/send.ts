@@ -67,7 +67,7 @@ export function statusCommand(ctx: Context): Command {
       );
       printRows(
         message.deliveries,
-        ["recipient", "status", "attempts", "next_attempt_at", "last_response"],
+        ["recipient", "status", "copy_message_id", "attempts", "next_attempt_at", "last_response"],
         ctx.output(),
       );
     });

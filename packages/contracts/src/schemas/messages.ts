@@ -44,6 +44,10 @@ export const zInboxMessage = z.object({
     .string()
     .nullable()
     .describe("The tag of the address it was sent to (orders for info+orders@…); null when it had none"),
+  sent_message_id: z
+    .string()
+    .nullable()
+    .describe("The msg_… id that send returned when this is the copy of a message sent from this server; null for mail from outside"),
   seen: z.boolean(),
   size: z.number().int().describe("Bytes, as stored"),
   has_attachments: z.boolean(),
@@ -127,6 +131,10 @@ export const zEmailMessageSummary = z.object({
   receivedAt: zTimestamp,
   to: z.array(zMailAddress),
   toTag: z.string().nullable().describe("The tag of the address it was sent to (orders for info+orders@…), or null"),
+  sentMessageId: z
+    .string()
+    .nullable()
+    .describe("The id of the sent message this is a copy of, when it was sent from this server; null for mail from outside"),
   seen: z.boolean(),
   size: z.number().int(),
   hasAttachments: z.boolean(),

@@ -118,6 +118,10 @@ export const zDelivery = z.object({
   recipient: z.string(),
   status: z.enum(DELIVERY_STATUSES),
   hosted: z.boolean().describe("Delivered into a mailbox on this server"),
+  copy_message_id: z
+    .string()
+    .nullable()
+    .describe("For a hosted recipient: the id of the copy in its mailbox (GET /messages/{id}); null otherwise"),
   attempts: z.number().int(),
   next_attempt_at: zTimestamp.nullable(),
   last_response: z.string().nullable().describe("The last SMTP reply, or why there was none"),

@@ -33,6 +33,8 @@ export interface DeliveryTable {
   recipient: string;
   /** The hosted mailbox it went into, for a recipient on this server. */
   mailbox_id: string | null;
+  /** The copy stored into that mailbox (messages.id); null for any other recipient. */
+  copy_message_id: Generated<string | null>;
   status: DeliveryStatus;
   attempts: Generated<number>;
   next_attempt_at: Date | null;

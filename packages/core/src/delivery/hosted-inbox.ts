@@ -51,6 +51,7 @@ export function createHostedStore(deps: CoreDeps, signal: NewMailSignal | undefi
         recipients: mail.recipients,
         parsed: await parseMessage(raw),
         auth,
+        sentMessageId: mail.sentMessageId,
       };
       return {
         incoming: message,

@@ -10,6 +10,8 @@ export interface HostedMail {
   raw: Buffer;
   envelopeFrom: string | null;
   recipients: HostedRecipient[];
+  /** The outbound message being delivered; each copy records it. Absent for notices about one (bounces). */
+  sentMessageId?: string | undefined;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface IncomingMessage {
   recipients: AcceptedRecipient[];
   parsed: ParsedMessage;
   auth: AuthResults;
+  /** The outbound message this is the hosted recipients' copy of; absent for mail from outside. */
+  sentMessageId?: string | undefined;
 }
 
 export interface StoredMessage {
@@ -87,6 +89,7 @@ function rowsFor(message: IncomingMessage): { content: NewMessageContentRow; cop
       content_id: contentId,
       rcpt_to: r.address,
       to_tag: r.tag ?? null,
+      sent_message_id: message.sentMessageId ?? null,
       from_address: parsed.from?.address ?? "",
       from_name: parsed.from?.name ?? null,
       to_addresses: JSON.stringify(parsed.to),

@@ -33,6 +33,8 @@ export interface MessageSummary {
   to: MailAddress[];
   /** The `+tag` of the address it was accepted for; null without one. */
   toTag: string | null;
+  /** The outbound message this is a copy of, when it was sent from this server. */
+  sentMessageId: string | null;
   seen: boolean;
   size: number;
   hasAttachments: boolean;
@@ -71,6 +73,7 @@ export function toMessageSummary(row: MessageRow): MessageSummary {
     receivedAt: row.received_at,
     to: row.to_addresses,
     toTag: row.to_tag,
+    sentMessageId: row.sent_message_id,
     seen: row.seen,
     size: row.size,
     hasAttachments: row.has_attachments,

@@ -56,6 +56,8 @@ export interface MessageTable {
   rcpt_to: string;
   /** The `+tag` of rcpt_to (`orders` for info+orders@…); null when it had none. */
   to_tag: Generated<string | null>;
+  /** The outbound message this is a hosted recipient's copy of; null for mail from outside. */
+  sent_message_id: Generated<string | null>;
   from_address: string;
   from_name: string | null;
   to_addresses: Json<MailAddress[]>;

@@ -16,6 +16,9 @@ export class NewMailSignal {
   private unlisten: (() => Promise<void>) | undefined;
   private closed = false;
   private readonly closeHandlers = new Set<() => void>();
+  /** Subscribers per mailbox whose subscribe() has resolved: they can no longer miss a commit. */
+  private readonly ready = new Map<string, number>();
+  private readonly readyWaiters = new Map<string, Set<() => void>>();
 
   constructor(private readonly deps: Pick<CoreDeps, "listen" | "logger">) {}
 
@@ -25,9 +28,12 @@ export class NewMailSignal {
     const set = this.handlers.get(mailboxId) ?? new Set();
     this.handlers.set(mailboxId, set);
     set.add(handler);
+    let counted = false;
     const unsubscribe = () => {
       set.delete(handler);
       if (set.size === 0 && this.handlers.get(mailboxId) === set) this.handlers.delete(mailboxId);
+      if (counted) this.markReady(mailboxId, -1);
+      counted = false;
     };
     try {
       await this.startListening();
@@ -36,7 +42,34 @@ export class NewMailSignal {
       this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "LISTEN for new mail failed");
       this.listening = undefined;
     }
+    if (set.has(handler)) {
+      counted = true;
+      this.markReady(mailboxId, 1);
+    }
     return unsubscribe;
+  }
+
+  /**
+   * Resolves once some waiter for `mailboxId` is subscribed (LISTEN in place): mail committed from
+   * then on reaches it. For a caller that must not deliver before the wait can hear it (tests).
+   */
+  whenSubscribed(mailboxId: string): Promise<void> {
+    if ((this.ready.get(mailboxId) ?? 0) > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let waiters = this.readyWaiters.get(mailboxId);
+      if (!waiters) this.readyWaiters.set(mailboxId, (waiters = new Set()));
+      waiters.add(resolve);
+    });
+  }
+
+  private markReady(mailboxId: string, delta: 1 | -1): void {
+    const n = (this.ready.get(mailboxId) ?? 0) + delta;
+    if (n > 0) this.ready.set(mailboxId, n);
+    else this.ready.delete(mailboxId);
+    if (delta < 0) return;
+    const waiters = this.readyWaiters.get(mailboxId);
+    this.readyWaiters.delete(mailboxId);
+    for (const resolve of waiters ?? []) resolve();
   }
 
   /** Called by the store after its transaction committed. */

@@ -71,10 +71,11 @@ export async function enqueueOutbound(
   const routes: Route[] = (await decideRecipients(deps, draft.recipients)).map(routeOf);
 
   // Parsing and any look-ups happen first; the write is one statement at the end.
+  const messageId = newId("message");
   const hostedRecipients = routes.flatMap((r) => (r.kind === "hosted" ? [r.recipient] : []));
   const hostedCopy: PreparedHostedMail | undefined =
     hostedRecipients.length > 0
-      ? await hosted.prepare({ raw: draft.raw, envelopeFrom: draft.fromAddress, recipients: hostedRecipients })
+      ? await hosted.prepare({ raw: draft.raw, envelopeFrom: draft.fromAddress, recipients: hostedRecipients, sentMessageId: messageId })
       : undefined;
   const notices: PreparedHostedMail[] = [];
   if (draft.senderMailboxId) {
@@ -95,13 +96,16 @@ export async function enqueueOutbound(
     }
   }
 
-  const messageId = newId("message");
+  const hostedMail = [...(hostedCopy ? [hostedCopy] : []), ...notices];
+  const copies = messageRows(hostedMail.map((h) => h.incoming));
+  // Each hosted recipient's row names its copy, so the sender can find what the recipient reads.
+  const copyIdOf = new Map((hostedCopy ? copies.stored[0]!.copies : []).map((c) => [c.mailbox_id, c.id]));
   const deliverBy = new Date(Date.now() + deps.config.sending.maxDeliveryHours * 3600_000);
   const rows: NewDeliveryRow[] = routes.map((r) => {
     const base = { id: newId("delivery"), message_id: messageId, tenant_id: draft.tenantId, deliver_by: deliverBy };
     switch (r.kind) {
       case "hosted":
-        return { ...base, recipient: r.recipient.address, mailbox_id: r.recipient.mailboxId, status: "sent", attempts: 1, next_attempt_at: null, last_response: "250 2.0.0 Stored in the mailbox" };
+        return { ...base, recipient: r.recipient.address, mailbox_id: r.recipient.mailboxId, copy_message_id: copyIdOf.get(r.recipient.mailboxId) ?? null, status: "sent", attempts: 1, next_attempt_at: null, last_response: "250 2.0.0 Stored in the mailbox" };
       case "unknown":
         return { ...base, recipient: r.address, mailbox_id: null, status: "bounced", attempts: 1, next_attempt_at: null, last_response: r.response };
       case "remote":
@@ -115,8 +119,6 @@ export async function enqueueOutbound(
 
   // Everything the send writes, in ONE statement: the message, its recipients' rows and the
   // hosted copies (with their NOTIFYs). Only an Idempotency-Key needs a transaction around it.
-  const hostedMail = [...(hostedCopy ? [hostedCopy] : []), ...notices];
-  const copies = messageRows(hostedMail.map((h) => h.incoming));
   const outboundRow: NewOutboundMessageRow = {
     id: messageId,
     tenant_id: draft.tenantId,

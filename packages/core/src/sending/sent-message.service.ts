@@ -22,6 +22,7 @@ export async function findSentMessage(deps: CoreDeps, tenantId: string, id: stri
       recipient: d.recipient,
       status: d.status,
       hosted: d.mailbox_id !== null,
+      copy_message_id: d.copy_message_id,
       attempts: d.attempts,
       next_attempt_at: d.status === "queued" || d.status === "deferred" ? (d.next_attempt_at?.toISOString() ?? null) : null,
       last_response: d.last_response,
