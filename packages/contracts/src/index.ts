@@ -16,3 +16,4 @@ export * from "./schemas/messages.js";
 
 // sending
 export * from "./schemas/sending.js";
+export * from "./schemas/sent.js";
