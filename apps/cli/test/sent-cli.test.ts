@@ -25,12 +25,18 @@ async function send(key: string, from: string, to: string[], subject: string): P
   return res.body.message_id;
 }
 
+/** One message of each kind, oldest first: to its own mailbox (sent), to a remote domain (queued), to nobody (failed). */
+async function sendThree(s: { key: string; address: string }) {
+  const delivered = await send(s.key, s.address, [s.address], "Delivered here");
+  const waiting = await send(s.key, s.address, [`someone-${uniqueLocal()}@remote.example`], "Still queued");
+  const bounced = await send(s.key, s.address, [`nobody-${uniqueLocal()}@ig.do`], "Bounced");
+  return { delivered, waiting, bounced };
+}
+
 describe("mailroom sent", () => {
-  it("lists sent messages as a table, filters by status and sender, and pages with --json", async () => {
+  it("lists sent messages as a table, newest first, and filters by status", async () => {
     const s = await sender();
-    const delivered = await send(s.key, s.address, [s.address], "Delivered here");
-    const waiting = await send(s.key, s.address, [`someone-${uniqueLocal()}@remote.example`], "Still queued");
-    const bounced = await send(s.key, s.address, [`nobody-${uniqueLocal()}@ig.do`], "Bounced");
+    const { delivered, waiting, bounced } = await sendThree(s);
 
     const table = await runCli(["sent"], s.env);
     expect(table.code, table.stderr).toBe(0);
@@ -48,6 +54,11 @@ describe("mailroom sent", () => {
     expect(queued.stdout).toContain(waiting);
     expect(queued.stdout).not.toContain(delivered);
     expect(queued.stdout).not.toContain(bounced);
+  }, 120_000);
+
+  it("filters by sender address and pages with --limit, --cursor and --json", async () => {
+    const s = await sender();
+    const { delivered, waiting, bounced } = await sendThree(s);
 
     const elsewhere = await runCli(["sent", "--from", `nobody-${uniqueLocal()}@ig.do`], s.env);
     expect(elsewhere.code, elsewhere.stderr).toBe(0);
@@ -60,7 +71,7 @@ describe("mailroom sent", () => {
     expect(page.next_cursor).toBe(waiting);
     const rest = await runCli(["--json", "sent", "--limit", "2", "--cursor", page.next_cursor!], s.env);
     expect(JSON.parse(rest.stdout)).toEqual({ messages: [expect.objectContaining({ id: delivered, status: "sent" })], next_cursor: null });
-  }, 60_000);
+  }, 120_000);
 
   it("shows none of another tenant's mail", async () => {
     const mine = await sender();
