@@ -5,6 +5,7 @@ import { emailsRouter } from "./routers/emails.router.js";
 import { inboxRouter } from "./routers/inbox.router.js";
 import { keysRouter } from "./routers/keys.router.js";
 import { sendRouter } from "./routers/send.router.js";
+import { sentRouter } from "./routers/sent.router.js";
 import { messagesRouter } from "./routers/messages.router.js";
 import { systemDomainsRouter } from "./routers/system-domains.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
@@ -27,6 +28,7 @@ export const appRouter = router({
 
   // sending
   send: sendRouter,
+  sent: sentRouter,
 });
 
 export type AppRouter = typeof appRouter;

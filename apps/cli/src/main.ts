@@ -8,6 +8,7 @@ import { inboxCommands } from "./commands/inbox.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
 import { messageCommands } from "./commands/messages.js";
 import { sendCommand, statusCommand } from "./commands/send.js";
+import { sentCommand } from "./commands/sent.js";
 import { systemDomainsCommand } from "./commands/system-domains.js";
 import { tenantsCommand } from "./commands/tenants.js";
 import { createContext } from "./context.js";
@@ -32,6 +33,7 @@ program.addCommand(domainsCommand(ctx));
 program.addCommand(systemDomainsCommand(ctx));
 program.addCommand(sendCommand(ctx));
 program.addCommand(statusCommand(ctx));
+program.addCommand(sentCommand(ctx));
 for (const command of inboxCommands(ctx)) program.addCommand(command);
 for (const command of messageCommands(ctx)) program.addCommand(command);
 

@@ -17,3 +17,4 @@ export * from "./schemas/messages.js";
 
 // sending
 export * from "./schemas/sending.js";
+export * from "./schemas/sent.js";

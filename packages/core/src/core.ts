@@ -39,6 +39,8 @@ import { pruneIdempotencyKeys } from "./sending/idempotency.js";
 import { sendMessage } from "./sending/send.service.js";
 import { createSendingContext } from "./sending/sending.js";
 import { findSentMessage } from "./sending/sent-message.service.js";
+import { listSentMessages } from "./sending/sent-list.service.js";
+import type { SentListQuery } from "./delivery/sent-list.repository.js";
 import { startSubmissionServer } from "./smtp/submission-server.js";
 import {
   deleteMessage,
@@ -154,6 +156,8 @@ export async function createCore(deps: CoreDeps) {
         sendMessage(deps, sending.context, tenantId, input, idempotencyKey),
       /** The sent message, or undefined (for GET /messages/{id}, which also serves received mail). */
       find: (tenantId: string, id: string) => findSentMessage(deps, tenantId, id),
+      /** The tenant's sent messages, newest first, with each one's overall status. */
+      list: (tenantId: string, query: SentListQuery) => listSentMessages(deps, tenantId, query),
       /** A delivery worker of this process (start() it; stop() waits for deliveries in flight). */
       createWorker: (options?: DeliveryWorkerOptions) => sending.createWorker(options),
       /** SMTP submission on config.smtp.submissionPort (or `listenOn`); close() it to stop. */

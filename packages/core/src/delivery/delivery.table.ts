@@ -1,10 +1,10 @@
-import type { DeliveryStatus } from "@mailroom/contracts";
+import type { DeliveryStatus, SentSource } from "@mailroom/contracts";
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 /** jsonb: read as the value, written as its JSON text (pg would turn a JS array into a PG array). */
 type Json<T> = ColumnType<T, string, string>;
 
-export type OutboundSource = "api" | "submission" | "system";
+export type OutboundSource = SentSource;
 
 export interface OutboundMessageTable {
   id: string;
