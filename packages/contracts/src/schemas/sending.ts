@@ -167,6 +167,7 @@ const exampleDelivery = {
   recipient: "alice@example.org",
   status: "sent",
   hosted: false,
+  copy_message_id: null,
   attempts: 1,
   next_attempt_at: null,
   last_response: "250 2.0.0 OK queued as 4Yx9Kp2QzR",
