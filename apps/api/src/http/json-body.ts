@@ -121,7 +121,15 @@ let worker: Worker | undefined;
 let nextId = 0;
 const pending = new Map<number, { resolve: (o: JsonOutcome) => void; reject: (e: unknown) => void }>();
 
+let offThreadCount = 0;
+
+/** How many bodies this process has checked on the worker thread: the fact that a large body never held the event loop. */
+export function offThreadParses(): number {
+  return offThreadCount;
+}
+
 function offThread(bytes: Buffer): Promise<JsonOutcome> {
+  offThreadCount++;
   worker ??= startWorker();
   const id = nextId++;
   // A copy the worker owns: Buffers share pooled memory that must not be transferred away.
