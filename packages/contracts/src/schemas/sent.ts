@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { zCursorPage, zTimestamp } from "./common.js";
+import { example, zCursorPage, zTimestamp } from "./common.js";
 import { MAILBOX_ADDRESS_PATTERN } from "./mailboxes.js";
 
 /*
@@ -25,7 +25,7 @@ export const zSentStatus = z
       "partially_failed: some recipients bounced or failed, others were handed over or are still pending; " +
       "failed: every recipient bounced or failed",
   )
-  .meta({ example: "sent" });
+  .meta({ examples: ["sent"] });
 
 /** Where a sent message came from: the send API, SMTP submission, or the server itself. */
 export const SENT_SOURCES = ["api", "submission", "system"] as const;
@@ -39,7 +39,7 @@ export const zSentListInput = zCursorPage("message").extend({
     .max(254, "From must be an email address")
     .regex(MAILBOX_ADDRESS_PATTERN, "From must be an email address")
     .toLowerCase()
-    .meta({ format: "email", example: "orders@shop.example.com" })
+    .meta({ format: "email", examples: ["orders@shop.example.com"] })
     .optional()
     .describe("Only messages sent from this address (case-insensitive)"),
 });
@@ -59,7 +59,38 @@ export const zSentListItem = z
     created_at: zTimestamp,
   })
   .meta({
-    example: {
+    examples: [
+        {
+        id: "msg_01knq8z3y6d5v2c9x8w7t6s5r4",
+        from: "orders@shop.example.com",
+        to: ["ada@example.org"],
+        cc: [],
+        subject: "Your order #1042 has shipped",
+        tags: ["shipping"],
+        source: "api",
+        status: "sent",
+        recipients: 1,
+        created_at: "2026-12-02T09:30:00.000Z",
+      },
+    ],
+  });
+export type SentListItem = z.infer<typeof zSentListItem>;
+
+export const zSentListOutput = z.object({
+  messages: z.array(zSentListItem).describe("Newest first"),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe("Pass as `cursor` for the next page; null on the last page")
+    .meta({ examples: ["msg_01knq8z3y6d5v2c9x8w7t6s5r4"] }),
+});
+export type SentListOutput = z.infer<typeof zSentListOutput>;
+
+// ─── Examples ─────────────────────────────────────────────────────────────────────────────────
+
+example(zSentListOutput, {
+  messages: [
+    {
       id: "msg_01knq8z3y6d5v2c9x8w7t6s5r4",
       from: "orders@shop.example.com",
       to: ["ada@example.org"],
@@ -71,15 +102,6 @@ export const zSentListItem = z
       recipients: 1,
       created_at: "2026-12-02T09:30:00.000Z",
     },
-  });
-export type SentListItem = z.infer<typeof zSentListItem>;
-
-export const zSentListOutput = z.object({
-  messages: z.array(zSentListItem).describe("Newest first"),
-  next_cursor: z
-    .string()
-    .nullable()
-    .describe("Pass as `cursor` for the next page; null on the last page")
-    .meta({ example: "msg_01knq8z3y6d5v2c9x8w7t6s5r4" }),
+  ],
+  next_cursor: null,
 });
-export type SentListOutput = z.infer<typeof zSentListOutput>;
