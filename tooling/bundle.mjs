@@ -27,7 +27,9 @@ export async function bundle({ dir, entries, external = [] }) {
     // or are optional add-ons stay in node_modules; they must be the package's own dependencies.
     external,
     // Bundled CommonJS dependencies call require() for node's built-ins; ESM has no require.
-    banner: { js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);',
+    },
     sourcemap: true,
     legalComments: "none",
     logLevel: "warning",

@@ -10,7 +10,11 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 }
 const tenantId = process.env.TENANT_ID ?? "";
 const mailboxId = process.env.MAILBOX_ID ?? "";
 let seq = 0;
-const newId = (prefix: string) => `${prefix}_1${Date.now().toString(32).padStart(10, "0")}${(seq++).toString(32).padStart(7, "0")}${randomBytes(4).toString("hex")}`.slice(0, prefix.length + 27);
+const newId = (prefix: string) =>
+  `${prefix}_1${Date.now().toString(32).padStart(10, "0")}${(seq++).toString(32).padStart(7, "0")}${randomBytes(4).toString("hex")}`.slice(
+    0,
+    prefix.length + 27,
+  );
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body);
@@ -36,7 +40,10 @@ async function inbox(res: ServerResponse, accountId: string, limit: number): Pro
   // The same two statements as our API: the mailbox is the tenant's, then the newest `limit + 1`.
   const owner = await pool.query("select id from mailboxes where id = $1 and tenant_id = $2", [accountId, tenantId]);
   if (owner.rowCount === 0) return send(res, 404, { error: "not found" });
-  const { rows } = await pool.query<Row>("select * from messages where mailbox_id = $1 order by id desc limit $2", [accountId, limit + 1]);
+  const { rows } = await pool.query<Row>("select * from messages where mailbox_id = $1 order by id desc limit $2", [
+    accountId,
+    limit + 1,
+  ]);
   const page = rows.slice(0, limit);
   send(res, 200, {
     messages: page.map((r) => ({
@@ -63,7 +70,10 @@ async function inbox(res: ServerResponse, accountId: string, limit: number): Pro
  * and the new-mail notification. What it leaves out is work, not rows: no auth, no sender or
  * recipient look-ups, no MIME composing, no DKIM signature, no parsing of the message back.
  */
-async function sendInsert(res: ServerResponse, body: { from?: string; to?: string; subject?: string; text?: string }): Promise<void> {
+async function sendInsert(
+  res: ServerResponse,
+  body: { from?: string; to?: string; subject?: string; text?: string },
+): Promise<void> {
   const from = body.from ?? "";
   const to = body.to ?? "";
   const subject = body.subject ?? "";
@@ -85,7 +95,9 @@ async function sendInsert(res: ServerResponse, body: { from?: string; to?: strin
   // The inbox copy: our Authentication-Results and Received headers, then the bytes as sent.
   const contentId = newId("msg");
   const stored = Buffer.concat([
-    Buffer.from(`Authentication-Results: mx.bench.test; auth=pass (authenticated local sender);\r\n\tspf=pass (local delivery) smtp.mailfrom=${from}\r\nReceived: from mx.bench.test (127.0.0.1) by mx.bench.test with LOCAL id ${contentId} for <${to}>; ${date.toUTCString()}\r\n`),
+    Buffer.from(
+      `Authentication-Results: mx.bench.test; auth=pass (authenticated local sender);\r\n\tspf=pass (local delivery) smtp.mailfrom=${from}\r\nReceived: from mx.bench.test (127.0.0.1) by mx.bench.test with LOCAL id ${contentId} for <${to}>; ${date.toUTCString()}\r\n`,
+    ),
     raw,
   ]);
   const client = await pool.connect();
@@ -118,7 +130,18 @@ async function sendInsert(res: ServerResponse, body: { from?: string; to?: strin
     await client.query(
       `insert into messages (id, tenant_id, mailbox_id, content_id, rcpt_to, from_address, from_name, to_addresses, subject, sent_at, preview, size, has_attachments)
        values ($1, $2, $3, $1, $4, $5, null, $6, $7, $8, $9, $10, false)`,
-      [contentId, tenantId, mailboxId, to, from, JSON.stringify([{ address: to, name: null }]), subject, date, text.slice(0, 200), stored.length],
+      [
+        contentId,
+        tenantId,
+        mailboxId,
+        to,
+        from,
+        JSON.stringify([{ address: to, name: null }]),
+        subject,
+        date,
+        text.slice(0, 200),
+        stored.length,
+      ],
     );
     await client.query("select pg_notify('mailroom_new_mail', $1)", [`${mailboxId}:${contentId}`]);
     await client.query("commit");

@@ -14,7 +14,8 @@ export interface DrillStore {
 }
 
 export async function drillStore(kind: "postgres" | "pglite"): Promise<DrillStore> {
-  const query = "select c.message_id, c.raw from messages m join message_contents c on c.id = m.content_id where c.message_id like $1";
+  const query =
+    "select c.message_id, c.raw from messages m join message_contents c on c.id = m.content_id where c.message_id like $1";
   const collect = (rows: { message_id: string; raw: Uint8Array }[]) => {
     const out = new Map<string, Buffer[]>();
     for (const r of rows) out.set(r.message_id, [...(out.get(r.message_id) ?? []), Buffer.from(r.raw)]);

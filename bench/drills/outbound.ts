@@ -16,7 +16,12 @@ const DRAIN_WAIT_MS = Number(process.env.DRILL_OUTBOUND_WAIT_S ?? 720) * 1000;
  * The smarthost: plain smtp-server in this process, accepting everything and recording the token
  * in each message's Subject (`drill-<run>-<i>`), how many times each arrived.
  */
-async function recordingSink(): Promise<{ port: number; seen: Map<number, number>; total: () => number; stop: () => Promise<void> }> {
+async function recordingSink(): Promise<{
+  port: number;
+  seen: Map<number, number>;
+  total: () => number;
+  stop: () => Promise<void>;
+}> {
   const seen = new Map<number, number>();
   let total = 0;
   const server = new SMTPServer({
@@ -119,12 +124,24 @@ export async function outboundKill(ctx: DrillContext, kind: "postgres" | "pglite
       concurrency: 20,
       retryUntil: Date.now() + 180_000,
       headers: (i) => ({ "idempotency-key": `drill-${run}-${i}` }),
-      body: (i) => ({ from: tenant.address, to: `user${i}@remote.bench.test`, subject: `drill-token-${i} outbound`, text: `message ${i} of the outbound drill\n`.repeat(40) }),
+      body: (i) => ({
+        from: tenant.address,
+        to: `user${i}@remote.bench.test`,
+        subject: `drill-token-${i} outbound`,
+        text: `message ${i} of the outbound drill\n`.repeat(40),
+      }),
     });
-    log(`  ${name}: ${load.acceptedCount}/${count} sends got a 2xx${load.refused.size ? `; not accepted: ${describeRefused(load.refused)}` : ""}`);
+    log(
+      `  ${name}: ${load.acceptedCount}/${count} sends got a 2xx${load.refused.size ? `; not accepted: ${describeRefused(load.refused)}` : ""}`,
+    );
     await watcher;
     await killed;
-    if (killedAfter >= count || !killed) return { name, status: "failed", detail: `the kill did not land mid-delivery (${killedAfter} of ${count} had reached the sink)` };
+    if (killedAfter >= count || !killed)
+      return {
+        name,
+        status: "failed",
+        detail: `the kill did not land mid-delivery (${killedAfter} of ${count} had reached the sink)`,
+      };
 
     const accepted = load.accepted.flatMap((id, i) => (id ? [i] : []));
     const restartedAt = Date.now();

@@ -63,7 +63,11 @@ export async function pgRestart(ctx: DrillContext): Promise<DrillResult> {
       healthy = (await fetch(`${server.url}/healthz`).catch(() => undefined))?.status === 200;
       const client = await SmtpClient.open(server.ports.smtp).catch(() => undefined);
       if (client) {
-        fresh = (await client.send(SENDER, [address], plainMessage(0, { from: SENDER, to: address, messageId: `${prefix}fresh@x>` })).catch(() => ({ code: 0 }))).code;
+        fresh = (
+          await client
+            .send(SENDER, [address], plainMessage(0, { from: SENDER, to: address, messageId: `${prefix}fresh@x>` }))
+            .catch(() => ({ code: 0 }))
+        ).code;
         await client.quit();
       }
       if (!healthy || fresh !== 250) await sleep(500);

@@ -32,7 +32,8 @@ const outboundStores = (process.env.DRILL_OUTBOUND_STORES ?? "postgres,pglite").
 const drills: Record<string, (ctx: DrillContext) => Promise<DrillResult[]>> = {
   inbound: async (ctx) => {
     const out: DrillResult[] = [];
-    for (const kind of ["postgres", "pglite"] as const) for (let i = 1; i <= runs; i++) out.push(await guard(`inbound #${i} (${kind})`, () => inboundKill(ctx, kind, i)));
+    for (const kind of ["postgres", "pglite"] as const)
+      for (let i = 1; i <= runs; i++) out.push(await guard(`inbound #${i} (${kind})`, () => inboundKill(ctx, kind, i)));
     return out;
   },
   outbound: async (ctx) => {

@@ -47,9 +47,14 @@ function summarize(profile: CpuProfile): string {
     fn.set(key, (fn.get(key) ?? 0) + us);
     const inModules = url.split("/node_modules/").pop() ?? "";
     const name = url.includes("/node_modules/")
-      ? inModules.split("/").slice(0, inModules.startsWith("@") ? 2 : 1).join("/")
+      ? inModules
+          .split("/")
+          .slice(0, inModules.startsWith("@") ? 2 : 1)
+          .join("/")
       : url.startsWith("node:") || url === ""
-        ? functionName.startsWith("(") ? functionName : `node ${url || "(native)"}`
+        ? functionName.startsWith("(")
+          ? functionName
+          : `node ${url || "(native)"}`
         : "mailroom";
     pkg.set(name, (pkg.get(name) ?? 0) + us);
   }
@@ -71,10 +76,21 @@ const relayUrl = sink ? `smtp://127.0.0.1:${sink.port}` : undefined;
 try {
   if (sink) {
     // The queue filled first by a process that delivers nothing; the profiled one only delivers.
-    const queueing = await startMailroom({ store: { kind: "postgres", url: db.url }, dns: dns.address, relayUrl, env: { MAILROOM_DELIVERY_CONCURRENCY: "0" } });
+    const queueing = await startMailroom({
+      store: { kind: "postgres", url: db.url },
+      dns: dns.address,
+      relayUrl,
+      env: { MAILROOM_DELIVERY_CONCURRENCY: "0" },
+    });
     const tenant = await createTenantWithMailbox(queueing.url);
     const text = "x".repeat(5000);
-    await sendLoad({ base: queueing.url, key: tenant.apiKey, count, concurrency: 50, body: (i) => ({ from: tenant.address, to: `user${i}@remote.bench.test`, subject: `outbound ${i}`, text }) });
+    await sendLoad({
+      base: queueing.url,
+      key: tenant.apiKey,
+      count,
+      concurrency: 50,
+      body: (i) => ({ from: tenant.address, to: `user${i}@remote.bench.test`, subject: `outbound ${i}`, text }),
+    });
     await queueing.stop();
   }
   const started = performance.now();
@@ -83,31 +99,52 @@ try {
     store: { kind: "postgres", url: db.url },
     dns: dns.address,
     greetPauseMs: 0,
-    nodeArgs: [...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_PROFILE_NODE_ARGS?.split(" ").filter(Boolean) ?? [])],
+    nodeArgs: [
+      ...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+      ...(process.env.BENCH_PROFILE_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+    ],
     env: process.env.BENCH_PROFILE_POOL ? { DATABASE_POOL_SIZE: process.env.BENCH_PROFILE_POOL } : undefined,
   });
   let work = 0;
-  const commits = () => withClient(db.url, async (c) => Number((await c.query<{ n: string }>("select xact_commit as n from pg_stat_database where datname = current_database()")).rows[0]!.n));
+  const commits = () =>
+    withClient(db.url, async (c) =>
+      Number(
+        (await c.query<{ n: string }>("select xact_commit as n from pg_stat_database where datname = current_database()"))
+          .rows[0]!.n,
+      ),
+    );
   let before = 0;
   try {
     if (load === "outbound") {
       before = await commits();
       for (;;) {
-        const pending = await withClient(db.url, async (c) => Number((await c.query<{ n: string }>("select count(*) as n from deliveries where status <> 'sent'")).rows[0]!.n));
+        const pending = await withClient(db.url, async (c) =>
+          Number((await c.query<{ n: string }>("select count(*) as n from deliveries where status <> 'sent'")).rows[0]!.n),
+        );
         if (pending === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       const seconds = (performance.now() - started) / 1000;
-      log(`outbound: ${count} delivered in ${seconds.toFixed(1)} s from the process start (${(count / seconds).toFixed(0)}/s; start-up ${(server.startMs / 1000).toFixed(1)} s)`);
+      log(
+        `outbound: ${count} delivered in ${seconds.toFixed(1)} s from the process start (${(count / seconds).toFixed(0)}/s; start-up ${(server.startMs / 1000).toFixed(1)} s)`,
+      );
       work = count;
     } else {
       const tenant = await createTenantWithMailbox(server.url);
       if (load === "inbox") {
-        for (const statement of seedInboxSql(tenant.tenantId, tenant.mailboxId, tenant.address, 100_000)) await withClient(db.url, (c) => c.query(statement));
+        for (const statement of seedInboxSql(tenant.tenantId, tenant.mailboxId, tenant.address, 100_000))
+          await withClient(db.url, (c) => c.query(statement));
       }
       before = await commits();
       if (load.startsWith("inbound")) {
-        const r = await smtpSource({ port: server.ports.smtp, sessions: Number(process.env.BENCH_PROFILE_SESSIONS ?? 50), messages: count, keepConnections: load === "inbound-kept", from: SENDER, to: tenant.address });
+        const r = await smtpSource({
+          port: server.ports.smtp,
+          sessions: Number(process.env.BENCH_PROFILE_SESSIONS ?? 50),
+          messages: count,
+          keepConnections: load === "inbound-kept",
+          from: SENDER,
+          to: tenant.address,
+        });
         log(`${load}: ${r.ok ? `${r.perSecond.toFixed(0)} msgs/s` : `failed: ${r.error}`}`);
         work = count;
       } else {
@@ -116,11 +153,21 @@ try {
         if (load === "send") {
           script = join(profileDir, "post.lua");
           const body = { from: tenant.address, to: tenant.address, subject: "bench", text: "hello from the send benchmark" };
-          writeFileSync(script, [`wrk.method = "POST"`, `wrk.body = ${JSON.stringify(JSON.stringify(body))}`, `wrk.headers["Content-Type"] = "application/json"`, ""].join("\n"));
+          writeFileSync(
+            script,
+            [
+              `wrk.method = "POST"`,
+              `wrk.body = ${JSON.stringify(JSON.stringify(body))}`,
+              `wrk.headers["Content-Type"] = "application/json"`,
+              "",
+            ].join("\n"),
+          );
         }
         const url = load === "send" ? `${server.url}/api/v1/send` : `${server.url}/api/v1/inbox/${tenant.mailboxId}?limit=50`;
         const r = await wrk({ url, connections: 50, seconds: 10, headers, ...(script ? { script } : {}) });
-        log(`${load}: ${r.perSecond.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, non-2xx ${r.non2xx}`);
+        log(
+          `${load}: ${r.perSecond.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, non-2xx ${r.non2xx}`,
+        );
         work = Math.round(r.perSecond * 10);
       }
     }
@@ -129,7 +176,8 @@ try {
     const peakMb = server.proc.peakRssMb();
     await server.stop();
     log(`peak RSS (VmHWM) of the server: ${peakMb} MB`);
-    if (work > 0) log(`database commits per ${load.includes("bound") ? "message" : "request"}: ${((after - before) / work).toFixed(2)}`);
+    if (work > 0)
+      log(`database commits per ${load.includes("bound") ? "message" : "request"}: ${((after - before) / work).toFixed(2)}`);
   }
   const file = profiling ? readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile")) : "";
   if (profiling && !file) throw new Error("no .cpuprofile written (did the server exit cleanly?)");

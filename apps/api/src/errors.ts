@@ -1,11 +1,4 @@
-import {
-  CODE_FOR_TRPC,
-  ERROR_META,
-  isErrorCode,
-  type ErrorBody,
-  type ErrorCode,
-  type ErrorDetail,
-} from "@mailroom/contracts";
+import { CODE_FOR_TRPC, ERROR_META, isErrorCode, type ErrorBody, type ErrorCode, type ErrorDetail } from "@mailroom/contracts";
 import type { TRPCError } from "@trpc/server";
 
 export interface ClassifiedError {
@@ -25,9 +18,7 @@ interface MailroomErrorLike {
 }
 
 function isMailroomError(value: unknown): value is MailroomErrorLike {
-  return (
-    value instanceof Error && value.name === "MailroomError" && isErrorCode((value as { code?: unknown }).code)
-  );
+  return value instanceof Error && value.name === "MailroomError" && isErrorCode((value as { code?: unknown }).code);
 }
 
 function schemaIssues(value: unknown): { path?: readonly unknown[]; message: string }[] | undefined {

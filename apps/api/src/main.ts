@@ -31,10 +31,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${busy}\n`);
     process.exit(1);
   }
-  logger.info(
-    { ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort },
-    "mailroom started",
-  );
+  logger.info({ ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort }, "mailroom started");
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -71,6 +68,6 @@ function busyPortMessage(err: unknown, config: MailroomConfig): string | undefin
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`mailroom failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`mailroom failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -61,10 +61,22 @@ describe("the hosting-style API: accounts", () => {
   it("rejects a short password, a bad username or a bad domain with field details, writing nothing", async () => {
     const tenant = await server.createTenant();
     const cases: [Record<string, unknown>, { path: string[]; message: string }][] = [
-      [{ domain: "ig.do", username: uniqueLocal(), password: "short" }, { path: ["password"], message: "Password must be at least 8 characters" }],
-      [{ domain: "ig.do", username: "bad name!", password: PASSWORD }, { path: ["username"], message: "Invalid username format" }],
-      [{ domain: "ig.do", username: "a@b.cd", password: PASSWORD }, { path: ["username"], message: "Invalid username format" }],
-      [{ domain: "not a domain", username: uniqueLocal(), password: PASSWORD }, { path: ["domain"], message: "Invalid domain format" }],
+      [
+        { domain: "ig.do", username: uniqueLocal(), password: "short" },
+        { path: ["password"], message: "Password must be at least 8 characters" },
+      ],
+      [
+        { domain: "ig.do", username: "bad name!", password: PASSWORD },
+        { path: ["username"], message: "Invalid username format" },
+      ],
+      [
+        { domain: "ig.do", username: "a@b.cd", password: PASSWORD },
+        { path: ["username"], message: "Invalid username format" },
+      ],
+      [
+        { domain: "not a domain", username: uniqueLocal(), password: PASSWORD },
+        { path: ["domain"], message: "Invalid domain format" },
+      ],
     ];
     for (const [body, detail] of cases) {
       const res = await server.call("POST", "/api/v1/accounts", { key: tenant.api_key, body });
@@ -157,8 +169,16 @@ describe("the hosting-style API: accounts", () => {
     const created = await createAccount(server, tenant.api_key, { domain: "ig.do", username: uniqueLocal("yr") });
     expect(created.status).toBe(201);
     const message = "Must be an ISO-8601 date-time in the years 1970 to 2999";
-    for (const expires_at of ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00", "3000-01-01T00:00:00Z"]) {
-      const res = await server.call("PATCH", `/api/v1/accounts/${created.body.id}`, { key: tenant.api_key, body: { expires_at } });
+    for (const expires_at of [
+      "0000-01-01T00:00:00Z",
+      "0001-01-01T00:00:00Z",
+      "9999-12-31T23:59:59-14:00",
+      "3000-01-01T00:00:00Z",
+    ]) {
+      const res = await server.call("PATCH", `/api/v1/accounts/${created.body.id}`, {
+        key: tenant.api_key,
+        body: { expires_at },
+      });
       expect(res.status, expires_at).toBe(400);
       expect(res.body, expires_at).toEqual({
         success: false,
@@ -169,13 +189,16 @@ describe("the hosting-style API: accounts", () => {
     }
     const after = await server.call("GET", `/api/v1/accounts/${created.body.id}`, { key: tenant.api_key });
     expect(after.body.expires_at).toBeNull();
-    const far = await createEmail(server, tenant.api_key, { email: `${uniqueLocal("yr")}@ig.do`, expiresAt: "9999-12-31T23:59:59-14:00" });
+    const far = await createEmail(server, tenant.api_key, {
+      email: `${uniqueLocal("yr")}@ig.do`,
+      expiresAt: "9999-12-31T23:59:59-14:00",
+    });
     expect(far.status).toBe(400);
     expect(far.body.details).toEqual([{ path: ["expiresAt"], message }]);
     expect(await mailboxCount(server, tenant.api_key)).toBe(1);
   });
 
-  it("takes expires_in as a JSON number only: true or \"60\" is 400, and nothing is created", async () => {
+  it('takes expires_in as a JSON number only: true or "60" is 400, and nothing is created', async () => {
     const tenant = await server.createTenant();
     for (const expires_in of [true, "60", null]) {
       const res = await createAccount(server, tenant.api_key, { domain: "ig.do", username: uniqueLocal("exp"), expires_in });
@@ -210,7 +233,10 @@ describe("the hosting-style API: accounts", () => {
     const core = server.app.core;
     expect((await core.mailboxes.verifyMailboxPassword(email.toUpperCase(), PASSWORD))?.id).toBe(id);
 
-    const passwd = await server.call("PATCH", `/api/v1/accounts/${id}`, { key: tenant.api_key, body: { password: "n3w-passphrase" } });
+    const passwd = await server.call("PATCH", `/api/v1/accounts/${id}`, {
+      key: tenant.api_key,
+      body: { password: "n3w-passphrase" },
+    });
     expect(passwd.status).toBe(200);
     expect(passwd.body).toEqual(created.body);
     expect(await core.mailboxes.verifyMailboxPassword(email, PASSWORD)).toBeNull();
@@ -260,7 +286,10 @@ describe("the hosting-style API: accounts", () => {
     const id = created.body.id;
     const attempts = [
       await server.call("GET", `/api/v1/accounts/${id}`, { key: other.api_key }),
-      await server.call("PATCH", `/api/v1/accounts/${id}`, { key: other.api_key, body: { status: "disabled", password: "hijacked!!" } }),
+      await server.call("PATCH", `/api/v1/accounts/${id}`, {
+        key: other.api_key,
+        body: { status: "disabled", password: "hijacked!!" },
+      }),
       await server.call("DELETE", `/api/v1/accounts/${id}`, { key: other.api_key }),
     ];
     for (const res of attempts) {

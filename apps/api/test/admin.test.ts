@@ -33,9 +33,7 @@ describe("admin: tenants", () => {
     expect(badPlan.body.success).toBe(false);
     expect(badPlan.body.code).toBe("VALIDATION_ERROR");
     expect(badPlan.body.error).toBe("Invalid request data");
-    expect(badPlan.body.details).toEqual([
-      { path: ["plan"], message: 'Plan must be one of "free", "pro", "lifetime"' },
-    ]);
+    expect(badPlan.body.details).toEqual([{ path: ["plan"], message: 'Plan must be one of "free", "pro", "lifetime"' }]);
 
     const noName = await server.call("POST", "/api/v1/admin/tenants", { key: ADMIN_KEY, body: { name: "  " } });
     expect(noName.status).toBe(400);

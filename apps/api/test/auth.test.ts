@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, startTestServer, type TestServer } from "./support/test-server.js";
 
-const MISSING =
-  "Missing API key. Provide it via Authorization header (Bearer token) or ?key= query parameter";
+const MISSING = "Missing API key. Provide it via Authorization header (Bearer token) or ?key= query parameter";
 
 let server: TestServer;
 beforeAll(async () => {

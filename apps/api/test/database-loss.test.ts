@@ -21,7 +21,13 @@ describe.skipIf(!testDatabaseUrl())("losing every database connection under load
       let terminated = 0;
       const sends = Array.from({ length: 120 }, async (_, i) => {
         const messageId = `<loss-${i}-${applicationName}@sender.test>`;
-        const raw = await composeMessage({ from: "a@sender.test", to: inbox.address, subject: `loss ${i}`, text: "x", messageId });
+        const raw = await composeMessage({
+          from: "a@sender.test",
+          to: inbox.address,
+          subject: `loss ${i}`,
+          text: "x",
+          messageId,
+        });
         try {
           await transport.sendMail({ envelope: { from: "a@sender.test", to: [inbox.address] }, raw });
           acked.push(messageId);
@@ -53,7 +59,9 @@ describe.skipIf(!testDatabaseUrl())("losing every database connection under load
       let page = stored.body;
       all.push(...page.messages);
       while (page.next_cursor) {
-        page = (await server.call("GET", `/api/v1/inbox/${inbox.accountId}?limit=100&cursor=${page.next_cursor}`, { key: inbox.key })).body;
+        page = (
+          await server.call("GET", `/api/v1/inbox/${inbox.accountId}?limit=100&cursor=${page.next_cursor}`, { key: inbox.key })
+        ).body;
         all.push(...page.messages);
       }
       const subjects = new Set(all.map((m) => m.subject));

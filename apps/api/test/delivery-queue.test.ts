@@ -55,7 +55,10 @@ describe("MAILROOM_DELIVERY_CONCURRENCY=0 (an API/MX-only process)", () => {
     const relay = await FakeSmtp.start();
     const tenants = new Set<string>();
     const env = { MAILROOM_DNS_SERVERS: dns.address, SMTP_RELAY_URL: `smtp://127.0.0.1:${relay.port}` };
-    const apiOnly = await startTestServer({ ...env, MAILROOM_DELIVERY_CONCURRENCY: "0" }, { backgroundJobs: false, deliveryTenants: tenants });
+    const apiOnly = await startTestServer(
+      { ...env, MAILROOM_DELIVERY_CONCURRENCY: "0" },
+      { backgroundJobs: false, deliveryTenants: tenants },
+    );
     try {
       expect(apiOnly.app.deliveryWorker).toBeUndefined();
       const t = await sendingTenant(apiOnly, dns, tenants);
@@ -218,7 +221,11 @@ describe("workers sharing one queue", () => {
       return { code: 250 };
     };
     const leaseOf = async () =>
-      (await server.app.core.deps.db.selectFrom("deliveries").select(["status", "locked_until"]).where("message_id", "=", ids[0]!).executeTakeFirstOrThrow());
+      await server.app.core.deps.db
+        .selectFrom("deliveries")
+        .select(["status", "locked_until"])
+        .where("message_id", "=", ids[0]!)
+        .executeTakeFirstOrThrow();
     const scope = new Set([t.id]);
     // Concurrency 1: busy with the held delivery, it claims nothing else.
     const slow = server.app.core.sending.createWorker({ tenantIds: scope, concurrency: 1, leaseSeconds: 1, pollMs: 50 }).start();

@@ -19,10 +19,7 @@ let server: TestServer;
 beforeAll(async () => {
   dns = await TestDnsServer.start();
   // Background jobs off: the tests drive re-checks themselves, so nothing runs behind their back.
-  server = await startTestServer(
-    { MAILROOM_DNS_SERVERS: dns.address, MAILROOM_HOSTNAME: HOSTNAME },
-    { backgroundJobs: false },
-  );
+  server = await startTestServer({ MAILROOM_DNS_SERVERS: dns.address, MAILROOM_HOSTNAME: HOSTNAME }, { backgroundJobs: false });
 });
 afterAll(async () => {
   await server.stop();
@@ -619,8 +616,7 @@ describe("background re-checks", () => {
     const added = await addDomain(tenant.api_key);
     publish(added.domain, added.dns_records);
     expect((await verify(tenant.api_key, added.id)).body.status).toBe("active");
-    const verifiedAt = (await server.call("GET", `/api/v1/domains/${added.id}`, { key: tenant.api_key })).body
-      .verified_at;
+    const verifiedAt = (await server.call("GET", `/api/v1/domains/${added.id}`, { key: tenant.api_key })).body.verified_at;
 
     // A SERVFAIL proves nothing: the domain stays active.
     dns.servfail(added.domain);
@@ -637,7 +633,10 @@ describe("background re-checks", () => {
     });
     expect(Date.parse(failed.body.checked_at)).toBeGreaterThanOrEqual(Date.parse(verifiedAt));
 
-    publish(added.domain, added.dns_records.filter((r) => r.type === "MX"));
+    publish(
+      added.domain,
+      added.dns_records.filter((r) => r.type === "MX"),
+    );
     expect(await recheck(added.id)).toMatchObject({ from: "failed", to: "active" });
     const back = await server.call("GET", `/api/v1/domains/${added.id}`, { key: tenant.api_key });
     expect(back.body).toMatchObject({ status: "active", failure_reason: null, verified_at: verifiedAt });

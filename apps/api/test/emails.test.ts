@@ -69,7 +69,18 @@ describe("the temp-mail-style API: POST /api/v1/emails/create", () => {
 
   it("rejects a malformed address with the temp-mail-style API's details, writing nothing", async () => {
     const tenant = await server.createTenant();
-    for (const email of ["not-an-email", "abcd@", "@ig.do", "abcd@@ig.do", "ab cd@ig.do", "abcd@ig", "abcd..x@ig.do", ".abcd@ig.do", "", 42]) {
+    for (const email of [
+      "not-an-email",
+      "abcd@",
+      "@ig.do",
+      "abcd@@ig.do",
+      "ab cd@ig.do",
+      "abcd@ig",
+      "abcd..x@ig.do",
+      ".abcd@ig.do",
+      "",
+      42,
+    ]) {
       const res = await createEmail(server, tenant.api_key, { email });
       expect(res.status, String(email)).toBe(400);
       expect(res.body).toEqual({

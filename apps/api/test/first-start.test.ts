@@ -31,7 +31,9 @@ describe("the admin key file: one per database, never overwritten", () => {
     expect(adminKeyPath({ dataDir: "/srv/mr", databaseUrl: "postgres://u:secret@db.internal:6432/mail" })).toBe(
       "/srv/mr/admin-db.internal-6432-mail.key",
     );
-    expect(adminKeyPath({ dataDir: "/srv/mr", databaseUrl: "postgresql://root@127.0.0.1/test" })).toBe("/srv/mr/admin-127.0.0.1-5432-test.key");
+    expect(adminKeyPath({ dataDir: "/srv/mr", databaseUrl: "postgresql://root@127.0.0.1/test" })).toBe(
+      "/srv/mr/admin-127.0.0.1-5432-test.key",
+    );
   });
 
   it("keeps the embedded database's key when the same data directory serves a PostgreSQL database, and back", async () => {
@@ -128,7 +130,10 @@ describe("system domains and the records warning", () => {
 
   it("says on a domain and its records that MAILROOM_HOSTNAME=localhost cannot be published", async () => {
     const tenant = await server.createTenant();
-    const added = await server.call("POST", "/api/v1/domains", { key: tenant.api_key, body: { domain: `w${Date.now()}.example.org` } });
+    const added = await server.call("POST", "/api/v1/domains", {
+      key: tenant.api_key,
+      body: { domain: `w${Date.now()}.example.org` },
+    });
     expect(added.status).toBe(201);
     const warning =
       'MAILROOM_HOSTNAME "localhost" is not a public, fully qualified host name, so the MX, SPF and CNAME records that ' +
@@ -142,7 +147,10 @@ describe("system domains and the records warning", () => {
     const publicServer = await startTestServer({ MAILROOM_HOSTNAME: "mx.mailroom.example.net" });
     try {
       const tenant = await publicServer.createTenant();
-      const added = await publicServer.call("POST", "/api/v1/domains", { key: tenant.api_key, body: { domain: `p${Date.now()}.example.org` } });
+      const added = await publicServer.call("POST", "/api/v1/domains", {
+        key: tenant.api_key,
+        body: { domain: `p${Date.now()}.example.org` },
+      });
       expect(added.body.dns_warning).toBeNull();
       const dns = await publicServer.call("GET", `/api/v1/domains/${added.body.id}/dns`, { key: tenant.api_key });
       expect(dns.body.warning).toBeNull();
@@ -182,7 +190,10 @@ describe("the server process at start", () => {
     expect(code).toBe(1);
     const warnings = output.split("\n").filter((l) => l.includes('"level":40') && l.includes("MAILROOM_HOSTNAME"));
     expect(warnings).toHaveLength(1);
-    expect(JSON.parse(warnings[0]!)).toMatchObject({ hostname: "localhost", msg: expect.stringContaining('MAILROOM_HOSTNAME "localhost" is not a public') });
+    expect(JSON.parse(warnings[0]!)).toMatchObject({
+      hostname: "localhost",
+      msg: expect.stringContaining('MAILROOM_HOSTNAME "localhost" is not a public'),
+    });
   }, 120_000);
 
   for (const variable of ["PORT", "SMTP_PORT", "SUBMISSION_PORT"]) {
@@ -196,4 +207,3 @@ describe("the server process at start", () => {
     }, 120_000);
   }
 });
-

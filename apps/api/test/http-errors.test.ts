@@ -82,9 +82,7 @@ describe("one error model on both surfaces", () => {
     const err = await client.keys.list.query().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCClientError);
     const e = err as TRPCClientError<AppRouter>;
-    expect(e.message).toBe(
-      "Missing API key. Provide it via Authorization header (Bearer token) or ?key= query parameter",
-    );
+    expect(e.message).toBe("Missing API key. Provide it via Authorization header (Bearer token) or ?key= query parameter");
     expect(e.data).toMatchObject({ httpStatus: 401, code: "UNAUTHORIZED", mailroom: { code: "MISSING_API_KEY" } });
 
     const tenant = await server.createTenant();

@@ -62,7 +62,11 @@ function parseResponse(text: string): RawResponse | undefined {
     lines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
   );
   const body = text.slice(end + 4);
-  return { status: Number(statusLine.split(" ")[1]), headers, body: headers["transfer-encoding"] === "chunked" ? dechunk(body) : body };
+  return {
+    status: Number(statusLine.split(" ")[1]),
+    headers,
+    body: headers["transfer-encoding"] === "chunked" ? dechunk(body) : body,
+  };
 }
 
 /** The data of a chunked body (what has arrived of it). */
@@ -190,7 +194,10 @@ describe("bodies: the key before the body, a limit per route", () => {
     const tenant = await server.createTenant();
     const declared = 50 * 1024 * 1024;
     const auth = `Authorization: Bearer ${tenant.api_key}\nContent-Type: application/json\n`;
-    const byLength = await rawRequest(`POST /api/v1/keys HTTP/1.1\nHost: x\n${auth}Content-Length: ${declared}\n`, Buffer.alloc(64 * 1024, 0x20));
+    const byLength = await rawRequest(
+      `POST /api/v1/keys HTTP/1.1\nHost: x\n${auth}Content-Length: ${declared}\n`,
+      Buffer.alloc(64 * 1024, 0x20),
+    );
     expect(byLength.status).toBe(413);
     expect(JSON.parse(byLength.body)).toEqual({
       success: false,
@@ -202,7 +209,9 @@ describe("bodies: the key before the body, a limit per route", () => {
     // No length announced: refused once 1 MiB has arrived, the body still unfinished.
     const chunk = Buffer.alloc(256 * 1024, 0x20);
     const chunked = Buffer.concat(
-      Array.from({ length: 6 }, () => Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")])),
+      Array.from({ length: 6 }, () =>
+        Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]),
+      ),
     );
     const byChunks = await rawRequest(`POST /api/v1/keys HTTP/1.1\nHost: x\n${auth}Transfer-Encoding: chunked\n`, chunked);
     expect(byChunks.status).toBe(413);
@@ -285,8 +294,16 @@ describe("bad input is a clear 4xx", () => {
 
   it("answers a JSON body in any charset but UTF-8 with 415, creating nothing", async () => {
     const tenant = await server.createTenant();
-    for (const type of ["application/json; charset=utf-16", "application/json;charset=ISO-8859-1", "application/json; charset=\"utf-16le\""]) {
-      const res = await server.call("POST", "/api/v1/keys", { key: tenant.api_key, body: { name: "x" }, headers: { "content-type": type } });
+    for (const type of [
+      "application/json; charset=utf-16",
+      "application/json;charset=ISO-8859-1",
+      'application/json; charset="utf-16le"',
+    ]) {
+      const res = await server.call("POST", "/api/v1/keys", {
+        key: tenant.api_key,
+        body: { name: "x" },
+        headers: { "content-type": type },
+      });
       expect(res.status, type).toBe(415);
       expect(res.body).toEqual({
         success: false,

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestDnsServer } from "./support/dns-server.js";
-import { addInbox, download, listInbox, mxTransport, newInbox, startReceivingServer, type TestInbox } from "./support/receiving.js";
+import {
+  addInbox,
+  download,
+  listInbox,
+  mxTransport,
+  newInbox,
+  startReceivingServer,
+  type TestInbox,
+} from "./support/receiving.js";
 import type { TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -45,9 +53,13 @@ describe("the inbox (hosting-style API)", () => {
         expect.arrayContaining(["id", "from", "subject", "date", "to", "seen", "size", "has_attachments", "preview"]),
       );
     }
-    const page2 = await server.call("GET", `/api/v1/inbox/${inbox.accountId}?limit=2&cursor=${page1.body.next_cursor}`, { key: inbox.key });
+    const page2 = await server.call("GET", `/api/v1/inbox/${inbox.accountId}?limit=2&cursor=${page1.body.next_cursor}`, {
+      key: inbox.key,
+    });
     expect(page2.body.messages.map((m: { subject: string }) => m.subject)).toEqual(["number 3", "number 2"]);
-    const page3 = await server.call("GET", `/v1/inbox/${inbox.accountId}?limit=2&cursor=${page2.body.next_cursor}`, { key: inbox.key });
+    const page3 = await server.call("GET", `/v1/inbox/${inbox.accountId}?limit=2&cursor=${page2.body.next_cursor}`, {
+      key: inbox.key,
+    });
     expect(page3.body).toMatchObject({ messages: [{ subject: "number 1" }], next_cursor: null });
 
     const seen = await server.call("PATCH", `/api/v1/messages/${ids[1]}`, { key: inbox.key, body: { seen: true } });
@@ -165,7 +177,10 @@ describe("the inbox (hosting-style API)", () => {
       expect(res.body, query).toEqual(error(field, "Must not contain the NUL character"));
     }
     const yearZero = encodeURIComponent("0000-01-01T00:00:00Z");
-    for (const path of [`/api/v1/inbox/${inbox.accountId}?since=${yearZero}`, `/api/v1/inbox/${inbox.accountId}/wait?timeout=1&since=${yearZero}`]) {
+    for (const path of [
+      `/api/v1/inbox/${inbox.accountId}?since=${yearZero}`,
+      `/api/v1/inbox/${inbox.accountId}/wait?timeout=1&since=${yearZero}`,
+    ]) {
       const res = await server.call("GET", path, { key: inbox.key });
       expect(res.status, path).toBe(400);
       expect(res.body, path).toEqual(error("since", "Must be an ISO-8601 date-time in the years 1970 to 2999"));

@@ -50,7 +50,10 @@ describe("logs", () => {
     expect(logged).not.toContain(key.slice("mr_live_".length));
     expect(logged).not.toContain(password);
     expect(logged).toContain("[redacted]");
-    const paths = lines.slice(from).map((l) => (JSON.parse(l) as { path?: string }).path).filter(Boolean);
+    const paths = lines
+      .slice(from)
+      .map((l) => (JSON.parse(l) as { path?: string }).path)
+      .filter(Boolean);
     expect(paths).toContain("/api/v1/me?%6Bey=[redacted]");
     expect(paths).toContain("/nonexistent/[redacted]");
   });

@@ -237,15 +237,24 @@ describe("disposable mailboxes", () => {
     expect(listed.body.accounts.map((a: { expires_at: string }) => a.expires_at)).toEqual([account.body.expires_at, when]);
 
     // PATCH: a new lifetime, then none at all.
-    const longer = await server.call("PATCH", `/api/v1/emails/${email.body.data.id}`, { key: tenant.api_key, body: { expiresIn: 60 } });
+    const longer = await server.call("PATCH", `/api/v1/emails/${email.body.data.id}`, {
+      key: tenant.api_key,
+      body: { expiresIn: 60 },
+    });
     expect(Date.parse(longer.body.data.expiresAt)).toBeLessThan(Date.parse(when));
-    const permanent = await server.call("PATCH", `/api/v1/accounts/${account.body.id}`, { key: tenant.api_key, body: { expires_at: null } });
+    const permanent = await server.call("PATCH", `/api/v1/accounts/${account.body.id}`, {
+      key: tenant.api_key,
+      body: { expires_at: null },
+    });
     expect(permanent.body.expires_at).toBeNull();
   });
 
   it("refuses a past expiry at creation, and both forms at once, writing nothing", async () => {
     const tenant = await server.createTenant();
-    const past = await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@ig.do`, expiresAt: "2020-01-01T00:00:00Z" });
+    const past = await createEmail(server, tenant.api_key, {
+      email: `${uniqueLocal()}@ig.do`,
+      expiresAt: "2020-01-01T00:00:00Z",
+    });
     expect(past.status).toBe(400);
     expect(past.body).toEqual({ success: false, error: "The expiry must be in the future", code: "MAILBOX_EXPIRY_INVALID" });
     const both = await createAccount(server, tenant.api_key, {
@@ -301,7 +310,8 @@ describe("disposable mailboxes", () => {
   it("does not count expired mailboxes against the quota", async () => {
     const tenant = await server.createTenant("free");
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@ig.do` })).body.data.id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await createEmail(server, tenant.api_key, { email: `${uniqueLocal()}@ig.do` })).body.data.id);
     await server.call("PATCH", `/api/v1/emails/${ids[0]}`, {
       key: tenant.api_key,
       body: { expiresAt: new Date(Date.now() - 1000).toISOString() },

@@ -10,7 +10,13 @@ import { addInbox, composeMessage, newInbox, startReceivingServer, type TestInbo
 import { getTestDatabase } from "./support/test-database.js";
 import { testEnv, type TestServer } from "./support/test-server.js";
 
-const AUTH = { spf: { result: "none", domain: null }, dkim: [], dmarc: { result: "none", policy: null, domain: null }, arc: { result: "none" }, header: "" } as const;
+const AUTH = {
+  spf: { result: "none", domain: null },
+  dkim: [],
+  dmarc: { result: "none", policy: null, domain: null },
+  arc: { result: "none" },
+  header: "",
+} as const;
 
 async function incoming(inbox: TestInbox, mailboxId: string, subject: string): Promise<IncomingMessage> {
   const raw = await composeMessage({ from: "a@sender.test", to: inbox.address, subject, text: `body of ${subject}` });
@@ -37,7 +43,9 @@ describe("the MX's batching: group commit and RCPT look-ups", () => {
 
   async function groupCommit() {
     const database = await getTestDatabase();
-    const logger = createLogger("warn", { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
+    const logger = createLogger("warn", {
+      write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>),
+    });
     return createGroupCommit({ db: database.db, config: parseConfig(testEnv()), logger }, undefined);
   }
 
@@ -54,13 +62,23 @@ describe("the MX's batching: group commit and RCPT look-ups", () => {
     expect(results.map((r) => r.contentId)).toEqual(messages.map((m) => m.id));
     expect(await storedIds(messages.map((m) => m.id))).toEqual(messages.map((m) => m.id).sort());
     const inboxRes = await server.call("GET", `/api/v1/inbox/${inbox.accountId}?limit=50`, { key: inbox.key });
-    expect(inboxRes.body.messages.map((m: { subject: string }) => m.subject).sort()).toEqual(["batch 1", "batch 2", "batch 3", "batch 4", "batch 5"]);
+    expect(inboxRes.body.messages.map((m: { subject: string }) => m.subject).sort()).toEqual([
+      "batch 1",
+      "batch 2",
+      "batch 3",
+      "batch 4",
+      "batch 5",
+    ]);
   });
 
   it("RCPTs arriving together are decided by one batched look-up, each with its own answer", async () => {
     const other = await addInbox(server, inbox);
     const database = await getTestDatabase();
-    const deps = { db: database.db, config: parseConfig(testEnv({ MAILROOM_SYSTEM_DOMAINS: "ig.do,kfc.sh:premium" })), logger: createLogger("silent") };
+    const deps = {
+      db: database.db,
+      config: parseConfig(testEnv({ MAILROOM_SYSTEM_DOMAINS: "ig.do,kfc.sh:premium" })),
+      logger: createLogger("silent"),
+    };
     let queries = 0;
     const counting = database.db.withPlugin({
       transformQuery: (args) => {

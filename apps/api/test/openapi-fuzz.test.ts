@@ -82,7 +82,11 @@ async function createFixtures(): Promise<Fixtures> {
     return res.body;
   };
   const spare = await expect201("/api/v1/keys", { name: "spare" });
-  const mailbox = await expect201("/api/v1/accounts", { domain: "ig.do", username: uniqueLocal("fuzz"), password: "securePass123" });
+  const mailbox = await expect201("/api/v1/accounts", {
+    domain: "ig.do",
+    username: uniqueLocal("fuzz"),
+    password: "securePass123",
+  });
   await expect201("/api/v1/send", {
     from: mailbox.email,
     to: mailbox.email,
@@ -141,9 +145,7 @@ function paramsSchema(op: Operation): Schema {
 
 function acceptedByDocument(op: Operation, input: Input): boolean {
   if (!paramValidators.has(op)) paramValidators.set(op, ajvQuery.compile(paramsSchema(op)));
-  const params = Object.fromEntries(
-    Object.entries({ ...input.query, ...input.path }).map(([k, v]) => [k, serialise(v)]),
-  );
+  const params = Object.fromEntries(Object.entries({ ...input.query, ...input.path }).map(([k, v]) => [k, serialise(v)]));
   if (!paramValidators.get(op)!(params)) return false;
   if (!op.body) return true;
   if (!bodyValidators.has(op)) bodyValidators.set(op, ajv.compile(op.body));
@@ -296,7 +298,12 @@ async function fuzzOnce(op: Operation, rng: Rng, counts: { accepted: number; ref
  * budget is spent (at least two rounds). The seed fixes the sequence, so a shorter run is a prefix
  * of a longer one and FUZZ_SEED with FUZZ_CASES set to the rounds reported replays it.
  */
-async function fuzzRounds(ops: Operation[], rng: Rng, budgetMs: number, counts: { accepted: number; refused: number; rounds: number }) {
+async function fuzzRounds(
+  ops: Operation[],
+  rng: Rng,
+  budgetMs: number,
+  counts: { accepted: number; refused: number; rounds: number },
+) {
   const failures: string[] = [];
   const started = Date.now();
   for (let round = 0; round < CASES && (round < 2 || Date.now() - started < budgetMs); round++) {
@@ -315,7 +322,12 @@ describe("the OpenAPI document, walked by a fuzzer", () => {
     // Deletes after everything else, so they do not take the fixtures away from the other operations.
     const deletes = operations.filter((op) => op.method === "DELETE");
     const failures = [
-      ...(await fuzzRounds(operations.filter((op) => op.method !== "DELETE"), rng, BUDGET_MS, counts)),
+      ...(await fuzzRounds(
+        operations.filter((op) => op.method !== "DELETE"),
+        rng,
+        BUDGET_MS,
+        counts,
+      )),
       ...(await fuzzRounds(deletes, rng, BUDGET_MS / 5, counts)),
     ];
     if (process.env.FUZZ_REPORT) console.log(counts, Object.fromEntries(statuses));

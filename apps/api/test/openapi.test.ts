@@ -13,7 +13,10 @@ afterAll(() => server.stop());
 
 type Doc = {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>
+  >;
 };
 
 describe("openapi.json", () => {
@@ -122,22 +125,30 @@ describe("the document's examples", () => {
   type Operation = { parameters?: JsonSchema[]; requestBody?: JsonSchema; responses: Record<string, JsonSchema> };
   async function operations(): Promise<[string, Operation][]> {
     const doc = (await server.call("GET", "/api/v1/openapi.json")).body;
-    const paths = ((await SwaggerParser.dereference(structuredClone(doc))) as unknown as { paths: Record<string, Record<string, Operation>> }).paths;
-    return Object.entries(paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation]));
+    const paths = (
+      (await SwaggerParser.dereference(structuredClone(doc))) as unknown as { paths: Record<string, Record<string, Operation>> }
+    ).paths;
+    return Object.entries(paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation]),
+    );
   }
   /** Every schema inside `schema`, with where it sits. */
   function* subschemas(schema: JsonSchema, at: string): Generator<[JsonSchema, string]> {
     yield [schema, at];
-    for (const [name, property] of Object.entries(schema.properties ?? {})) yield* subschemas(property as JsonSchema, `${at}.${name}`);
+    for (const [name, property] of Object.entries(schema.properties ?? {}))
+      yield* subschemas(property as JsonSchema, `${at}.${name}`);
     if (schema.items) yield* subschemas(schema.items, `${at}[]`);
     if (typeof schema.additionalProperties === "object") yield* subschemas(schema.additionalProperties, `${at}{}`);
-    for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) yield* subschemas(branch, at);
+    for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])])
+      yield* subschemas(branch, at);
   }
   const hasExample = (schema: JsonSchema): boolean =>
     Array.isArray(schema.examples) || (Array.isArray(schema.anyOf) && schema.anyOf.every(hasExample));
   const jsonSchemas = (op: Operation): [JsonSchema, string][] => [
     ...(op.parameters ?? []).map((p) => [p.schema, `parameter ${p.name}`] as [JsonSchema, string]),
-    ...Object.entries(op.requestBody?.content ?? {}).map(([type, m]) => [(m as JsonSchema).schema, `body ${type}`] as [JsonSchema, string]),
+    ...Object.entries(op.requestBody?.content ?? {}).map(
+      ([type, m]) => [(m as JsonSchema).schema, `body ${type}`] as [JsonSchema, string],
+    ),
     ...Object.entries(op.responses).flatMap(([status, r]) =>
       Object.entries(r.content ?? {}).map(([type, m]) => [(m as JsonSchema).schema, `${status} ${type}`] as [JsonSchema, string]),
     ),
@@ -150,7 +161,10 @@ describe("the document's examples", () => {
     for (const [name, op] of await operations()) {
       for (const parameter of op.parameters ?? []) {
         if (parameter.example === undefined) continue;
-        expect(ajv.validate(parameter.schema, parameter.example), `${name} parameter ${parameter.name}: ${ajv.errorsText()}`).toBe(true);
+        expect(
+          ajv.validate(parameter.schema, parameter.example),
+          `${name} parameter ${parameter.name}: ${ajv.errorsText()}`,
+        ).toBe(true);
         validated++;
       }
       for (const [root, where] of jsonSchemas(op)) {
@@ -171,7 +185,8 @@ describe("the document's examples", () => {
     expect(examples.length).toBeGreaterThan(50);
     for (const text of examples) {
       expect(text, "a placeholder").not.toMatch(/"(string|user@example\.com|foo|bar|test)"/);
-      for (const id of text.match(/"(ten|key|dom|acc|msg|att|dlv)_[^"]*"(?!:)/g) ?? []) expect(id).toMatch(/^"[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}"$/);
+      for (const id of text.match(/"(ten|key|dom|acc|msg|att|dlv)_[^"]*"(?!:)/g) ?? [])
+        expect(id).toMatch(/^"[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}"$/);
       for (const year of text.match(/"(\d{4})-\d\d-\d\dT/g) ?? []) expect(year).toContain("2026");
     }
   });

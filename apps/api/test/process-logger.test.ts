@@ -13,7 +13,11 @@ logger.info({ port: 3000 }, "mailroom started");
 const NODE = [process.execPath, "--conditions=@mailroom/source", "--import", "tsx", "--input-type=module", "-e", SCRIPT];
 
 async function output(command: string, args: string[]): Promise<string> {
-  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

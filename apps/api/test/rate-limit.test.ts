@@ -86,7 +86,12 @@ describe.skipIf(!testDatabaseUrl())("rate limits across processes", () => {
   it("shares one limit between two server processes on the same database", async () => {
     // No delivery workers: these processes share the run's database with the other test process,
     // whose queued mail they would otherwise claim and try to deliver with their own settings.
-    const env = { DATABASE_URL: testDatabaseUrl(), MAILROOM_ADMIN_KEY: ADMIN_KEY, MAILROOM_RATE_LIMITS: "free:10", MAILROOM_DELIVERY_CONCURRENCY: "0" };
+    const env = {
+      DATABASE_URL: testDatabaseUrl(),
+      MAILROOM_ADMIN_KEY: ADMIN_KEY,
+      MAILROOM_RATE_LIMITS: "free:10",
+      MAILROOM_DELIVERY_CONCURRENCY: "0",
+    };
     const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
     try {
       const created = await fetch(`${a.url}/api/v1/admin/tenants`, {

@@ -145,7 +145,12 @@ describe("authentication checks", () => {
       await transport.sendMail({ from: "hello@signer.test", to: inbox.address, subject: "signed", text: "signed body" });
       // And one that claims the domain without its key: no signature, SPF fails from this IP's view.
       dns.set("forged.test", "TXT", [{ type: "TXT", value: "v=spf1 ip4:192.0.2.1 -all" }]);
-      await mxTransport(server.app.smtpPort).sendMail({ from: "ceo@forged.test", to: inbox.address, subject: "forged", text: "x" });
+      await mxTransport(server.app.smtpPort).sendMail({
+        from: "ceo@forged.test",
+        to: inbox.address,
+        subject: "forged",
+        text: "x",
+      });
 
       const [forged, signed] = await listInbox(server, inbox);
       const good = (await server.call("GET", `/api/v1/messages/${signed!.id}`, { key: inbox.key })).body;
@@ -171,19 +176,39 @@ describe.skipIf(!OPENSSL)("STARTTLS with a configured certificate", () => {
     const dir = mkdtempSync(join(tmpdir(), "mailroom-tls-"));
     const key = join(dir, "key.pem");
     const cert = join(dir, "cert.pem");
-    execFileSync(OPENSSL!, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=mx.mailroom.test"], { stdio: "ignore" });
+    execFileSync(
+      OPENSSL!,
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=mx.mailroom.test",
+      ],
+      { stdio: "ignore" },
+    );
     const server = await startReceivingServer({ SMTP_TLS_CERT: cert, SMTP_TLS_KEY: key, MAILROOM_DNS_SERVERS: dns.address });
     try {
       const inbox = await newInbox(server);
       const session = await SmtpSession.open(server.app.smtpPort);
       expect(await session.command("EHLO sender.test")).toMatch(/STARTTLS/);
       session.close();
-      await mxTransport(server.app.smtpPort, { ignoreTLS: false, requireTLS: true, tls: { rejectUnauthorized: false } }).sendMail({
-        from: "tls@sender.test",
-        to: inbox.address,
-        subject: "over tls",
-        text: "secret",
-      });
+      await mxTransport(server.app.smtpPort, { ignoreTLS: false, requireTLS: true, tls: { rejectUnauthorized: false } }).sendMail(
+        {
+          from: "tls@sender.test",
+          to: inbox.address,
+          subject: "over tls",
+          text: "secret",
+        },
+      );
       const [item] = await listInbox(server, inbox);
       const raw = (await download(server, `/api/v1/messages/${item!.id}/raw`, inbox.key)).bytes.toString();
       expect(raw).toMatch(/\(Mailroom\) with ESMTPS id /);

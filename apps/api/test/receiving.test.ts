@@ -44,7 +44,10 @@ afterAll(async () => {
 });
 
 /** EHLO, MAIL FROM, then the RCPT replies, one per address. */
-async function rcptReplies(addresses: string[], from = "sender@sender.test"): Promise<{ session: SmtpSession; replies: string[] }> {
+async function rcptReplies(
+  addresses: string[],
+  from = "sender@sender.test",
+): Promise<{ session: SmtpSession; replies: string[] }> {
   const session = await SmtpSession.open(port);
   expect(await session.command("EHLO sender.test")).toMatch(/^250/);
   expect(await session.command(`MAIL FROM:<${from}>`)).toMatch(/^250/);
@@ -98,9 +101,15 @@ describe("the MX session", () => {
     const inbox = await newInbox(server);
     const disabled = await addInbox(server, inbox);
     const expired = await addInbox(server, inbox);
-    expect((await server.call("PATCH", `/api/v1/accounts/${disabled.accountId}`, { key: inbox.key, body: { status: "disabled" } })).status).toBe(200);
+    expect(
+      (await server.call("PATCH", `/api/v1/accounts/${disabled.accountId}`, { key: inbox.key, body: { status: "disabled" } }))
+        .status,
+    ).toBe(200);
     const past = new Date(Date.now() - 1000).toISOString();
-    expect((await server.call("PATCH", `/api/v1/accounts/${expired.accountId}`, { key: inbox.key, body: { expires_at: past } })).status).toBe(200);
+    expect(
+      (await server.call("PATCH", `/api/v1/accounts/${expired.accountId}`, { key: inbox.key, body: { expires_at: past } }))
+        .status,
+    ).toBe(200);
 
     // A tenant's own domain: mail is taken while the domain is active, refused as foreign otherwise.
     const active = await activeTestDomain(server, dns, inbox.key, uniqueDomain("own"));
@@ -207,7 +216,13 @@ describe("delivery and read-back", () => {
       envelope: { mail_from: "bounce@sender.test", rcpt_to: inbox.address },
     });
     expect(message.body.attachments).toEqual([
-      { id: expect.stringMatching(/^att_/), filename: "data.bin", content_type: "application/octet-stream", size: 5000, content_id: null },
+      {
+        id: expect.stringMatching(/^att_/),
+        filename: "data.bin",
+        content_type: "application/octet-stream",
+        size: 5000,
+        content_id: null,
+      },
     ]);
     const names = message.body.headers.map((h: { name: string }) => h.name);
     expect(names.slice(0, 3)).toEqual(["Received-SPF", "Authentication-Results", "Received"]);
@@ -226,7 +241,11 @@ describe("delivery and read-back", () => {
     expect(stored.bytes.subarray(stored.bytes.length - wire.length).equals(wire)).toBe(true);
     const added = stored.bytes.subarray(0, stored.bytes.length - wire.length).toString("utf8");
     expect(added).toMatch(/^Received-SPF: /);
-    expect(added).toMatch(new RegExp(`\\r\\nReceived: from sender\\.test \\(\\[127\\.0\\.0\\.1\\]\\)\\r\\n\\tby ${MX_HOSTNAME.replace(/\./g, "\\.")} \\(Mailroom\\) with ESMTP id ${item!.id}\\r\\n\\tfor <${inbox.address}>;`));
+    expect(added).toMatch(
+      new RegExp(
+        `\\r\\nReceived: from sender\\.test \\(\\[127\\.0\\.0\\.1\\]\\)\\r\\n\\tby ${MX_HOSTNAME.replace(/\./g, "\\.")} \\(Mailroom\\) with ESMTP id ${item!.id}\\r\\n\\tfor <${inbox.address}>;`,
+      ),
+    );
 
     const file = await download(server, `/api/v1/messages/${item!.id}/attachments/${message.body.attachments[0].id}`, inbox.key);
     expect(file.status).toBe(200);
@@ -256,11 +275,20 @@ describe("delivery and read-back", () => {
   it.skipIf(!SWAKS)("takes a session from swaks (a Debian SMTP test client)", async () => {
     const inbox = await newInbox(server);
     const { stdout } = await run(SWAKS!, [
-      "--server", "127.0.0.1", "--port", String(port),
-      "--ehlo", "swaks.sender.test",
-      "--from", "swaks@sender.test", "--to", inbox.address,
-      "--header", "Subject: sent by swaks",
-      "--body", "swaks body line",
+      "--server",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--ehlo",
+      "swaks.sender.test",
+      "--from",
+      "swaks@sender.test",
+      "--to",
+      inbox.address,
+      "--header",
+      "Subject: sent by swaks",
+      "--body",
+      "swaks body line",
     ]);
     expect(stdout).toMatch(/<- {2}250 2\.6\.0 Ok: stored as msg_/);
     const [item] = await listInbox(server, inbox);

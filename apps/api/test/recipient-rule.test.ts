@@ -48,7 +48,9 @@ async function viaMx(address: string, subject: string): Promise<string> {
     await session.command("MAIL FROM:<someone@sender.test>");
     const reply = await session.command(`RCPT TO:<${address}>`);
     if (reply.startsWith("250")) {
-      expect(await session.data(`Subject: ${subject}\r\nFrom: someone@sender.test\r\nTo: ${address}\r\n\r\nhi\r\n`)).toMatch(/^250 /);
+      expect(await session.data(`Subject: ${subject}\r\nFrom: someone@sender.test\r\nTo: ${address}\r\n\r\nhi\r\n`)).toMatch(
+        /^250 /,
+      );
     }
     return reply;
   } finally {
@@ -175,20 +177,70 @@ describe("the recipient rule, through the MX, POST /send and submission", () => 
   const local = (m: TestInbox) => m.address.slice(0, m.address.indexOf("@"));
   const cases: Case[] = [
     { name: "system domain, live mailbox", address: () => onSystem.address, outcome: "mailbox", into: () => onSystem, tag: null },
-    { name: "system domain, +tag", address: () => `${local(onSystem)}+news@ig.do`, outcome: "mailbox", into: () => onSystem, tag: "news" },
+    {
+      name: "system domain, +tag",
+      address: () => `${local(onSystem)}+news@ig.do`,
+      outcome: "mailbox",
+      into: () => onSystem,
+      tag: "news",
+    },
     { name: "system domain, unknown local part", address: () => `nobody-${uniqueLocal()}@ig.do`, outcome: "unknown" },
-    { name: "active custom domain, mailbox", address: () => onActive.address, outcome: "mailbox", into: () => onActive, tag: null },
-    { name: "active custom domain, +tag, any case", address: () => `${local(onActive)}+Orders@${active.domain}`.toUpperCase(), outcome: "mailbox", into: () => onActive, tag: "orders" },
-    { name: "active custom domain, unknown local part, no catch-all", address: () => `nobody@${active.domain}`, outcome: "unknown" },
-    { name: "unknown local part → the catch-all", address: () => `nobody-${uniqueLocal()}@${withCatchAll.domain}`, outcome: "mailbox", into: () => catchAll, tag: null },
-    { name: "unknown local part with +tag → the catch-all, tag kept", address: () => `sales+q4@${withCatchAll.domain}`, outcome: "mailbox", into: () => catchAll, tag: "q4" },
-    { name: "disabled mailbox on a catch-all domain still refuses", address: () => disabledOnCatchAll.address, outcome: "unknown", untouched: () => catchAll },
+    {
+      name: "active custom domain, mailbox",
+      address: () => onActive.address,
+      outcome: "mailbox",
+      into: () => onActive,
+      tag: null,
+    },
+    {
+      name: "active custom domain, +tag, any case",
+      address: () => `${local(onActive)}+Orders@${active.domain}`.toUpperCase(),
+      outcome: "mailbox",
+      into: () => onActive,
+      tag: "orders",
+    },
+    {
+      name: "active custom domain, unknown local part, no catch-all",
+      address: () => `nobody@${active.domain}`,
+      outcome: "unknown",
+    },
+    {
+      name: "unknown local part → the catch-all",
+      address: () => `nobody-${uniqueLocal()}@${withCatchAll.domain}`,
+      outcome: "mailbox",
+      into: () => catchAll,
+      tag: null,
+    },
+    {
+      name: "unknown local part with +tag → the catch-all, tag kept",
+      address: () => `sales+q4@${withCatchAll.domain}`,
+      outcome: "mailbox",
+      into: () => catchAll,
+      tag: "q4",
+    },
+    {
+      name: "disabled mailbox on a catch-all domain still refuses",
+      address: () => disabledOnCatchAll.address,
+      outcome: "unknown",
+      untouched: () => catchAll,
+    },
     { name: "pending custom domain", address: () => onPending.address, outcome: "foreign", untouched: () => onPending },
     { name: "failed custom domain", address: () => onFailed.address, outcome: "foreign", untouched: () => onFailed },
     { name: "expired mailbox", address: () => expired.address, outcome: "unknown", untouched: () => expired },
     { name: "disabled mailbox", address: () => disabled.address, outcome: "unknown", untouched: () => disabled },
-    { name: "another tenant's mailbox on its active domain", address: () => othersMailbox.address, outcome: "mailbox", into: () => othersMailbox, tag: null },
-    { name: "a mailbox of another tenant's claim on a name verified by someone else", address: () => `info@${contested}`, outcome: "unknown", untouched: () => claimantsMailbox },
+    {
+      name: "another tenant's mailbox on its active domain",
+      address: () => othersMailbox.address,
+      outcome: "mailbox",
+      into: () => othersMailbox,
+      tag: null,
+    },
+    {
+      name: "a mailbox of another tenant's claim on a name verified by someone else",
+      address: () => `info@${contested}`,
+      outcome: "unknown",
+      untouched: () => claimantsMailbox,
+    },
     { name: "a domain nobody added", address: () => `someone@${uniqueDomain("nowhere")}`, outcome: "foreign" },
   ];
 
@@ -211,13 +263,22 @@ describe("the recipient rule, through the MX, POST /send and submission", () => 
       }
       expect(copies).toEqual([]);
       if (c.untouched) {
-        const inbox = await db().selectFrom("messages").select("subject").where("mailbox_id", "=", c.untouched().accountId).execute();
+        const inbox = await db()
+          .selectFrom("messages")
+          .select("subject")
+          .where("mailbox_id", "=", c.untouched().accountId)
+          .execute();
         expect(inbox.filter((m) => m.subject.startsWith(marker))).toEqual([]);
       }
       if (c.outcome === "unknown") {
         expect(mx).toMatch(MX_UNKNOWN);
         for (const d of [api, sub]) {
-          expect(d).toMatchObject({ recipient: normalised, status: "bounced", hosted: false, last_response: "550 5.1.1 No such mailbox here" });
+          expect(d).toMatchObject({
+            recipient: normalised,
+            status: "bounced",
+            hosted: false,
+            last_response: "550 5.1.1 No such mailbox here",
+          });
         }
       } else {
         expect(mx).toMatch(MX_RELAY);
@@ -287,7 +348,9 @@ describe("who may send: the sender's domain must be a system domain or the tenan
     const tenant = await server.createTenant("pro");
     const failed = await activeTestDomain(server, dns, tenant.api_key, uniqueDomain("lapsed"));
     dns.set(failed.domain, "MX", []);
-    expect((await server.call("POST", `/api/v1/domains/${failed.id}/verify`, { key: tenant.api_key })).body.status).toBe("failed");
+    expect((await server.call("POST", `/api/v1/domains/${failed.id}/verify`, { key: tenant.api_key })).body.status).toBe(
+      "failed",
+    );
     const res = await server.call("POST", "/api/v1/send", {
       key: tenant.api_key,
       body: { from: `news@${failed.domain}`, to: "someone@example.com", subject: "x", text: "x" },
@@ -316,7 +379,9 @@ describe("plus-addressing", () => {
     expect(await viaMx(inbox.address, "plain")).toMatch(MX_ACCEPT);
 
     const list = await server.call("GET", `/api/v1/inbox/${inbox.accountId}`, { key: tenant.api_key });
-    const bySubject = Object.fromEntries(list.body.messages.map((m: { subject: string; to_tag: string | null; id: string }) => [m.subject, m]));
+    const bySubject = Object.fromEntries(
+      list.body.messages.map((m: { subject: string; to_tag: string | null; id: string }) => [m.subject, m]),
+    );
     expect(bySubject.tagged.to_tag).toBe("shop.eu");
     expect(bySubject.plain.to_tag).toBeNull();
     const full = await server.call("GET", `/api/v1/messages/${bySubject.tagged.id}`, { key: tenant.api_key });
@@ -324,7 +389,9 @@ describe("plus-addressing", () => {
 
     const page = await server.call("GET", `/api/v1/emails/${inbox.accountId}/messages`, { key: tenant.api_key });
     expect(page.body.data.messages.map((m: { toTag: string | null }) => m.toTag).sort()).toEqual(["shop.eu", null].sort());
-    const one = await server.call("GET", `/api/v1/emails/${inbox.accountId}/messages/${bySubject.tagged.id}`, { key: tenant.api_key });
+    const one = await server.call("GET", `/api/v1/emails/${inbox.accountId}/messages/${bySubject.tagged.id}`, {
+      key: tenant.api_key,
+    });
     expect(one.body.data.toTag).toBe("shop.eu");
   });
 
@@ -348,14 +415,21 @@ describe("plus-addressing", () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.status).toBe("sent");
     // Two RCPTs to one mailbox make one copy: the first one's tag.
-    const copies = await db().selectFrom("messages").select(["to_tag", "rcpt_to"]).where("mailbox_id", "=", inbox.accountId).execute();
+    const copies = await db()
+      .selectFrom("messages")
+      .select(["to_tag", "rcpt_to"])
+      .where("mailbox_id", "=", inbox.accountId)
+      .execute();
     expect(copies).toEqual([{ to_tag: "a", rcpt_to: `${name}+a@${host}` }]);
   });
 
   it("refuses a mailbox whose own name contains +, in both dialects, with a message that says why; nothing created", async () => {
     const tenant = await server.createTenant("pro");
     const message = 'A mailbox name may not contain "+": it separates a tag (name+tag@domain is delivered to name@domain)';
-    const viaEmails = await server.call("POST", "/api/v1/emails/create", { key: tenant.api_key, body: { email: "info+x@ig.do" } });
+    const viaEmails = await server.call("POST", "/api/v1/emails/create", {
+      key: tenant.api_key,
+      body: { email: "info+x@ig.do" },
+    });
     expect(viaEmails.status).toBe(400);
     expect(viaEmails.body).toMatchObject({ success: false, code: "VALIDATION_ERROR", details: [{ path: ["email"], message }] });
     const viaAccounts = await server.call("POST", "/api/v1/accounts", {
@@ -412,7 +486,10 @@ describe("a custom domain's catch-all (PATCH /api/v1/domains/{id})", () => {
       },
     ];
     for (const a of attempts) {
-      const res = await server.call("PATCH", `/api/v1/domains/${domain.id}`, { key: owner.key, body: { catch_all_account_id: a.id } });
+      const res = await server.call("PATCH", `/api/v1/domains/${domain.id}`, {
+        key: owner.key,
+        body: { catch_all_account_id: a.id },
+      });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ success: false, code: "CATCH_ALL_INVALID", error: a.error });
     }
@@ -420,10 +497,15 @@ describe("a custom domain's catch-all (PATCH /api/v1/domains/{id})", () => {
     expect(shown.body.catch_all_account_id).toBe(current.accountId);
 
     // Another tenant cannot touch the domain at all.
-    const foreign = await server.call("PATCH", `/api/v1/domains/${domain.id}`, { key: other.api_key, body: { catch_all_account_id: null } });
+    const foreign = await server.call("PATCH", `/api/v1/domains/${domain.id}`, {
+      key: other.api_key,
+      body: { catch_all_account_id: null },
+    });
     expect(foreign.status).toBe(404);
     expect(foreign.body.code).toBe("DOMAIN_NOT_FOUND");
-    expect((await server.call("GET", `/api/v1/domains/${domain.id}`, { key: owner.key })).body.catch_all_account_id).toBe(current.accountId);
+    expect((await server.call("GET", `/api/v1/domains/${domain.id}`, { key: owner.key })).body.catch_all_account_id).toBe(
+      current.accountId,
+    );
   });
 
   it("goes when its mailbox is deleted; a domain with a catch-all can still be deleted with its mailboxes", async () => {
@@ -460,7 +542,9 @@ describe("receiving: whether a mailbox takes mail, shown in both dialects", () =
     const email = await server.call("GET", `/api/v1/emails/${box.accountId}`, { key: owner.key });
     expect(email.body.data).toMatchObject({ receiving: false });
     const accounts = await server.call("GET", "/api/v1/accounts", { key: owner.key });
-    expect(Object.fromEntries(accounts.body.accounts.map((a: { id: string; receiving: boolean }) => [a.id, a.receiving]))).toEqual({
+    expect(
+      Object.fromEntries(accounts.body.accounts.map((a: { id: string; receiving: boolean }) => [a.id, a.receiving])),
+    ).toEqual({
       [box.accountId]: false,
       [off.accountId]: false,
     });
@@ -474,7 +558,10 @@ describe("receiving: whether a mailbox takes mail, shown in both dialects", () =
 
   it("is true on a system domain from the start (create answers it in both dialects)", async () => {
     const tenant = await server.createTenant("pro");
-    const created = await server.call("POST", "/api/v1/emails/create", { key: tenant.api_key, body: { email: `${uniqueLocal()}@ig.do` } });
+    const created = await server.call("POST", "/api/v1/emails/create", {
+      key: tenant.api_key,
+      body: { email: `${uniqueLocal()}@ig.do` },
+    });
     expect(created.body.data.receiving).toBe(true);
     const account = await server.call("POST", "/api/v1/accounts", {
       key: tenant.api_key,

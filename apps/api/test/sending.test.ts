@@ -67,7 +67,9 @@ describe("POST /send to a remote domain, straight to its MX", () => {
       html: "<p>Hi <b>there</b></p>",
       text: "Hi there",
       headers: { "X-Campaign": "spring" },
-      attachments: [{ filename: "hello.txt", content: Buffer.from("attached bytes").toString("base64"), content_type: "text/plain" }],
+      attachments: [
+        { filename: "hello.txt", content: Buffer.from("attached bytes").toString("base64"), content_type: "text/plain" },
+      ],
       tags: ["welcome"],
     });
     expect(res.status).toBe(200);
@@ -167,7 +169,10 @@ describe("who may send, and what", () => {
       code: "SENDER_NOT_ALLOWED",
       error: `You may not send as ceo@${other.domain}: it is not one of your mailboxes, nor on one of your active domains`,
     });
-    const unverified = await server.call("POST", "/api/v1/domains", { key: t.key, body: { domain: `pending-${Date.now()}.test` } });
+    const unverified = await server.call("POST", "/api/v1/domains", {
+      key: t.key,
+      body: { domain: `pending-${Date.now()}.test` },
+    });
     const res2 = await send({ from: `a@${unverified.body.domain}`, to: "x@example.com", subject: "Hi", text: "x" });
     expect(res2.status).toBe(403);
     expect(await sentCount()).toBe(before);
@@ -232,9 +237,12 @@ describe("Idempotency-Key", () => {
     const body = { from: `hello@${t.domain}`, to: `idem@${remote}`, subject: "Receipt", text: "thanks" };
     const first = await send(body, { headers: { "Idempotency-Key": key } });
     expect(first.status).toBe(200);
-    const again = await send({ text: "thanks", subject: "Receipt", to: `idem@${remote}`, from: `hello@${t.domain}` }, {
-      headers: { "Idempotency-Key": key },
-    });
+    const again = await send(
+      { text: "thanks", subject: "Receipt", to: `idem@${remote}`, from: `hello@${t.domain}` },
+      {
+        headers: { "Idempotency-Key": key },
+      },
+    );
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
 
@@ -318,7 +326,9 @@ describe("hosted recipients", () => {
       subject: "Hosted hello",
       text: "plain words",
       html: "<p>html words</p>",
-      attachments: [{ filename: "a.bin", content: Buffer.from([0, 1, 2, 250]).toString("base64"), content_type: "application/octet-stream" }],
+      attachments: [
+        { filename: "a.bin", content: Buffer.from([0, 1, 2, 250]).toString("base64"), content_type: "application/octet-stream" },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("sent");
@@ -376,7 +386,10 @@ describe("hosted recipients", () => {
       const list = await inbox(sender.id);
       return list.length > 0 ? list : undefined;
     });
-    expect(notice).toMatchObject({ from: "mailer-daemon@mta.mailroom.test", subject: `Undelivered Mail Returned to Sender: gone@${remote}` });
+    expect(notice).toMatchObject({
+      from: "mailer-daemon@mta.mailroom.test",
+      subject: `Undelivered Mail Returned to Sender: gone@${remote}`,
+    });
     const full = await server.call("GET", `/api/v1/messages/${notice!.id}`, { key: t.key });
     expect(full.body.text).toContain(`Your message to gone@${remote} was not delivered.`);
     expect(full.body.text).toContain("550 5.1.1 User unknown");

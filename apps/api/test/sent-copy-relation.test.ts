@@ -42,7 +42,10 @@ async function expectRelated(sender: TestInbox, sentId: string, recipient: TestI
 
   const message = await get(recipient, `/messages/${copyId}`);
   expect(message).toMatchObject({ id: copyId, account_id: recipient.accountId, sent_message_id: sentId });
-  const listed = (await get(recipient, `/inbox/${recipient.accountId}`)).messages as { id: string; sent_message_id: string | null }[];
+  const listed = (await get(recipient, `/inbox/${recipient.accountId}`)).messages as {
+    id: string;
+    sent_message_id: string | null;
+  }[];
   expect(listed.find((m) => m.id === copyId)?.sent_message_id).toBe(sentId);
   const page = await get(recipient, `/emails/${recipient.accountId}/messages`);
   expect(page.data.messages.find((m: { id: string }) => m.id === copyId)?.sentMessageId).toBe(sentId);
@@ -128,7 +131,13 @@ describe("no relation where there is no copy", () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const [delivery] = await deliveries(sender, res.body.message_id);
     expect(delivery).toMatchObject({ status: "bounced", hosted: false, copy_message_id: null });
-    const [notice] = (await get(sender, `/inbox/${sender.accountId}`)).messages as { subject: string; sent_message_id: string | null }[];
-    expect(notice).toMatchObject({ subject: expect.stringMatching(/^Undelivered Mail Returned to Sender/), sent_message_id: null });
+    const [notice] = (await get(sender, `/inbox/${sender.accountId}`)).messages as {
+      subject: string;
+      sent_message_id: string | null;
+    }[];
+    expect(notice).toMatchObject({
+      subject: expect.stringMatching(/^Undelivered Mail Returned to Sender/),
+      sent_message_id: null,
+    });
   });
 });

@@ -38,7 +38,10 @@ const unknown = () => `nobody-${uniqueLocal()}@ig.do`;
 const remote = () => `someone-${uniqueLocal()}@remote.example`;
 
 async function sendApi(s: Sender, to: string[], subject: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await server.call("POST", "/api/v1/send", { key: s.key, body: { from: s.box.address, to, subject, text: "hi", ...extra } });
+  const res = await server.call("POST", "/api/v1/send", {
+    key: s.key,
+    body: { from: s.box.address, to, subject, text: "hi", ...extra },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.message_id;
 }
@@ -76,7 +79,13 @@ describe("GET /sent", () => {
     const page = await listSent(s.key);
     expect(page.next_cursor).toBeNull();
     expect(page.messages.map((m) => m.id)).toEqual([second, first]);
-    expect(page.messages[0]).toMatchObject({ subject: "over submission", source: "submission", status: "sent", recipients: 1, tags: [] });
+    expect(page.messages[0]).toMatchObject({
+      subject: "over submission",
+      source: "submission",
+      status: "sent",
+      recipients: 1,
+      tags: [],
+    });
     expect(page.messages[1]).toEqual({
       id: first,
       from: s.box.address,
@@ -125,7 +134,10 @@ describe("GET /sent", () => {
     const s = await newSender();
     const other = await addInbox(server, { key: s.key, tenantId: s.tenantId }, uniqueLocal("snt"));
     const fromBox = await sendApi(s, [hosted(s)], "from the first box");
-    const res = await server.call("POST", "/api/v1/send", { key: s.key, body: { from: other.address, to: [remote()], subject: "from the second", text: "hi" } });
+    const res = await server.call("POST", "/api/v1/send", {
+      key: s.key,
+      body: { from: other.address, to: [remote()], subject: "from the second", text: "hi" },
+    });
     expect(res.status).toBe(200);
     const fromOther: string = res.body.message_id;
 
@@ -148,7 +160,10 @@ describe("GET /sent", () => {
     const page2 = await listSent(s.key, `?limit=2&cursor=${page1.next_cursor}`);
     expect(page2.messages.map((m) => m.id)).toEqual(newestFirst.slice(2, 4));
     const page3 = await listSent(s.key, `?limit=2&cursor=${page2.next_cursor}`);
-    expect(page3).toEqual({ messages: [expect.objectContaining({ id: newestFirst[4], subject: "number 1" })], next_cursor: null });
+    expect(page3).toEqual({
+      messages: [expect.objectContaining({ id: newestFirst[4], subject: "number 1" })],
+      next_cursor: null,
+    });
     // A page exactly full is the last one when nothing follows.
     expect((await listSent(s.key, "?limit=5")).next_cursor).toBeNull();
   });
@@ -182,7 +197,12 @@ describe("GET /sent", () => {
     for (const [query, field, message] of cases) {
       const res = await server.call("GET", `/api/v1/sent?${query}`, { key: s.key });
       expect(res.status, query).toBe(400);
-      expect(res.body, query).toEqual({ success: false, error: "Invalid request data", code: "VALIDATION_ERROR", details: [{ path: [field], message }] });
+      expect(res.body, query).toEqual({
+        success: false,
+        error: "Invalid request data",
+        code: "VALIDATION_ERROR",
+        details: [{ path: [field], message }],
+      });
     }
     expect(await listSent(s.key)).toEqual(before);
   });

@@ -255,7 +255,9 @@ describe("memory held by unfinished DATA (MAILROOM_SMTP_MEMORY_BYTES)", () => {
       const stored = await download(server, `/api/v1/messages/${item.id}/raw`, inbox.key);
       // Our Received-SPF, Authentication-Results and Received on top, then the bytes as sent.
       expect(stored.bytes.subarray(stored.bytes.length - sent.length).equals(sent)).toBe(true);
-      expect(stored.bytes.subarray(0, stored.bytes.length - sent.length).toString()).toMatch(/^Received-SPF: [\s\S]*\r\nReceived: /);
+      expect(stored.bytes.subarray(0, stored.bytes.length - sent.length).toString()).toMatch(
+        /^Received-SPF: [\s\S]*\r\nReceived: /,
+      );
     }
   }, 120_000);
 

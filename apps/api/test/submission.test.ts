@@ -42,7 +42,17 @@ async function mailbox(): Promise<string> {
 
 /** swaks against the submission port (asynchronously: the server runs in this process); transcript and exit status. */
 function swaks(args: string[]): Promise<{ status: number; out: string }> {
-  const argv = ["--server", "127.0.0.1", "--port", String(server.app.submissionPort), "--ehlo", "client.test", "--timeout", "20", ...args];
+  const argv = [
+    "--server",
+    "127.0.0.1",
+    "--port",
+    String(server.app.submissionPort),
+    "--ehlo",
+    "client.test",
+    "--timeout",
+    "20",
+    ...args,
+  ];
   return new Promise((resolve) => {
     execFile("swaks", argv, { encoding: "utf8", timeout: 30_000 }, (err, stdout, stderr) => {
       const status = err ? (typeof err.code === "number" ? err.code : 1) : 0;
@@ -58,8 +68,20 @@ describe.skipIf(!SWAKS)("SMTP submission (swaks as the client)", () => {
     for (const method of ["PLAIN", "LOGIN"]) {
       const to = `${method.toLowerCase()}@${remote}`;
       const run = await swaks([
-        "--auth", method, "--auth-user", from, "--auth-password", PASSWORD,
-        "--from", from, "--to", to, "--header", `Subject: via ${method}`, "--body", "hello over submission",
+        "--auth",
+        method,
+        "--auth-user",
+        from,
+        "--auth-password",
+        PASSWORD,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--header",
+        `Subject: via ${method}`,
+        "--body",
+        "hello over submission",
       ]);
       expect(run.status, run.out).toBe(0);
       const id = /Queued as (msg_[0-9a-z]{26})/.exec(run.out)?.[1];
@@ -86,17 +108,49 @@ describe.skipIf(!SWAKS)("SMTP submission (swaks as the client)", () => {
 
   it("refuses a wrong password with 535, and a sender or From that is not the mailbox", async () => {
     const from = await mailbox();
-    const wrong = await swaks(["--auth", "LOGIN", "--auth-user", from, "--auth-password", "wrong-password", "--from", from, "--to", "x@example.com"]);
+    const wrong = await swaks([
+      "--auth",
+      "LOGIN",
+      "--auth-user",
+      from,
+      "--auth-password",
+      "wrong-password",
+      "--from",
+      from,
+      "--to",
+      "x@example.com",
+    ]);
     expect(wrong.status).not.toBe(0);
     expect(wrong.out).toMatch(/535 5\.7\.8 Authentication credentials invalid/);
 
     const other = await mailbox();
-    const envelope = await swaks(["--auth", "PLAIN", "--auth-user", from, "--auth-password", PASSWORD, "--from", other, "--to", "x@example.com"]);
+    const envelope = await swaks([
+      "--auth",
+      "PLAIN",
+      "--auth-user",
+      from,
+      "--auth-password",
+      PASSWORD,
+      "--from",
+      other,
+      "--to",
+      "x@example.com",
+    ]);
     expect(envelope.out).toMatch(new RegExp(`553 5\\.7\\.1 You may only send as ${from.replace(/\./g, "\\.")}`));
 
     const header = await swaks([
-      "--auth", "PLAIN", "--auth-user", from, "--auth-password", PASSWORD,
-      "--from", from, "--to", "x@example.com", "--header", `From: ${other}`,
+      "--auth",
+      "PLAIN",
+      "--auth-user",
+      from,
+      "--auth-password",
+      PASSWORD,
+      "--from",
+      from,
+      "--to",
+      "x@example.com",
+      "--header",
+      `From: ${other}`,
     ]);
     expect(header.out).toMatch(/550 5\.7\.1 The From header must be your address/);
   });
@@ -105,7 +159,20 @@ describe.skipIf(!SWAKS)("SMTP submission (swaks as the client)", () => {
     const from = await mailbox();
     await awaitFreshWindow(20);
     for (let i = 0; i < 5; i++) {
-      const run = await swaks(["--auth", "PLAIN", "--auth-user", from, "--auth-password", `bad-${i}`, "--from", from, "--to", "x@example.com", "--quit-after", "AUTH"]);
+      const run = await swaks([
+        "--auth",
+        "PLAIN",
+        "--auth-user",
+        from,
+        "--auth-password",
+        `bad-${i}`,
+        "--from",
+        from,
+        "--to",
+        "x@example.com",
+        "--quit-after",
+        "AUTH",
+      ]);
       expect(run.out).toMatch(/535/);
     }
     const blocked = await swaks(["--auth", "PLAIN", "--auth-user", from, "--auth-password", PASSWORD, "--quit-after", "AUTH"]);

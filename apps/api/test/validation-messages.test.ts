@@ -23,7 +23,8 @@ interface Operation {
 }
 
 /** zod's own wording, which no client should see. */
-const ZOD_WORDING = /^(Invalid input|Invalid option|Invalid string|Invalid key|Invalid element|Invalid ISO|Too small|Too big|Expected|Unrecognized key)/;
+const ZOD_WORDING =
+  /^(Invalid input|Invalid option|Invalid string|Invalid key|Invalid element|Invalid ISO|Too small|Too big|Expected|Unrecognized key)/;
 
 let server: TestServer;
 let tenantKey: string;
@@ -33,7 +34,9 @@ beforeAll(async () => {
   server = await startTestServer();
   tenantKey = (await server.createTenant("pro")).api_key;
   const doc = (await server.call("GET", "/api/v1/openapi.json")).body;
-  const paths = ((await SwaggerParser.dereference(structuredClone(doc))) as unknown as { paths: Record<string, Record<string, any>> }).paths;
+  const paths = (
+    (await SwaggerParser.dereference(structuredClone(doc))) as unknown as { paths: Record<string, Record<string, any>> }
+  ).paths;
   operations = Object.entries(paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, op]) => ({
       method: method.toUpperCase(),
@@ -45,7 +48,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const types = (s: JsonSchema): string[] => [s.type, ...(s.anyOf ?? []).map(types), ...(s.oneOf ?? []).map(types)].flat(2).filter(Boolean);
+const types = (s: JsonSchema): string[] =>
+  [s.type, ...(s.anyOf ?? []).map(types), ...(s.oneOf ?? []).map(types)].flat(2).filter(Boolean);
 
 /** A JSON value the field's schema refuses for its type: a number where text goes, text elsewhere. */
 const wrongType = (s: JsonSchema): unknown => (types(s).includes("string") ? 12345 : "some text");
@@ -113,7 +117,8 @@ describe("validation messages", () => {
     for (const op of operations) {
       for (const p of op.parameters.filter((x) => x.in === "query")) {
         // Plain text parameters take any text; the typed ones (numbers, flags, date-times, cursors) do not.
-        const typed = !types(p.schema).every((t) => t === "string") || p.schema.enum || p.schema.pattern?.startsWith("^") || p.schema.format;
+        const typed =
+          !types(p.schema).every((t) => t === "string") || p.schema.enum || p.schema.pattern?.startsWith("^") || p.schema.format;
         if (!typed) continue;
         const where = `${op.method} ${op.path}?${p.name}=not-a-value`;
         expectHumanMessage(await call(op, { [p.name]: "not-a-value" }, undefined), p.name, where);

@@ -28,7 +28,8 @@ export const MISSING_KEY_HELP =
 export function unreachable(err: unknown, serverUrl: string): string | undefined {
   const chain: unknown[] = [];
   for (let e: unknown = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
-  if (chain.some((e) => (e as Error).name === "TimeoutError")) return `The Mailroom server at ${serverUrl} did not answer in time`;
+  if (chain.some((e) => (e as Error).name === "TimeoutError"))
+    return `The Mailroom server at ${serverUrl} did not answer in time`;
   const failed = chain.find((e) => e instanceof TypeError && /fetch failed/i.test(e.message));
   if (!failed) return undefined;
   const code = (failed as { cause?: { code?: string; message?: string } }).cause;
@@ -41,7 +42,9 @@ export function describeError(err: unknown, serverUrl: string): string {
   const offline = unreachable(err, serverUrl);
   if (offline) return offline;
   if (err instanceof TRPCClientError) {
-    const data = err.data as { mailroom?: { code: string; details: { path: (string | number)[]; message: string }[] | null } } | undefined;
+    const data = err.data as
+      | { mailroom?: { code: string; details: { path: (string | number)[]; message: string }[] | null } }
+      | undefined;
     const m = data?.mailroom;
     if (m?.code === "MISSING_API_KEY") return `${MISSING_KEY_HELP} (MISSING_API_KEY)`;
     if (m) {

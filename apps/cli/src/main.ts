@@ -38,7 +38,10 @@ for (const command of inboxCommands(ctx)) program.addCommand(command);
 for (const command of messageCommands(ctx)) program.addCommand(command);
 
 // Ctrl-C or a supervisor's SIGTERM ends any command at once, waits included, with the shell's codes.
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
   process.on(signal, () => {
     stopSpinner();
     process.exit(code);

@@ -13,7 +13,19 @@ afterAll(() => server.stop());
 describe("mailroom CLI", () => {
   it("creates and lists tenants with the admin key (flags), as a table and as JSON", async () => {
     const name = `cli-${Date.now()}`;
-    const created = await runCli(["--url", server.url, "--key", ADMIN_KEY, "--json", "tenants", "create", "--name", name, "--plan", "pro"]);
+    const created = await runCli([
+      "--url",
+      server.url,
+      "--key",
+      ADMIN_KEY,
+      "--json",
+      "tenants",
+      "create",
+      "--name",
+      name,
+      "--plan",
+      "pro",
+    ]);
     expect(created.code).toBe(0);
     const tenant = JSON.parse(created.stdout) as { id: string; plan: string; api_key: string };
     expect(tenant.plan).toBe("pro");

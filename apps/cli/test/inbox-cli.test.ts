@@ -67,7 +67,12 @@ describe("mailroom inbox, read, attachment, wait", () => {
     const waiting = runCli(["wait", inbox.accountId, "--subject", "verify", "--timeout", "120"], env);
     // Deliver once the CLI's wait is in place on the server, however long the CLI took to start.
     await subscribed;
-    await mxTransport(server.app.smtpPort).sendMail({ from: "a@sender.test", to: inbox.address, subject: "Please verify", text: "Code 4242" });
+    await mxTransport(server.app.smtpPort).sendMail({
+      from: "a@sender.test",
+      to: inbox.address,
+      subject: "Please verify",
+      text: "Code 4242",
+    });
     const done = await waiting;
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toContain("Subject: Please verify");

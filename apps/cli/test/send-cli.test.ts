@@ -35,8 +35,22 @@ describe("mailroom send / status", () => {
     writeFileSync(join(dir, "notes.txt"), "attached notes");
     const env = { MAILROOM_URL: server.url, MAILROOM_API_KEY: t.key };
     const sent = await runCli(
-      ["--json", "send", "--from", `cli@${t.domain}`, "--to", `a@${remote}`, "--to", `b@${remote}`, "--subject", "CLI",
-        "--html-file", join(dir, "body.html"), "--attach", join(dir, "notes.txt")],
+      [
+        "--json",
+        "send",
+        "--from",
+        `cli@${t.domain}`,
+        "--to",
+        `a@${remote}`,
+        "--to",
+        `b@${remote}`,
+        "--subject",
+        "CLI",
+        "--html-file",
+        join(dir, "body.html"),
+        "--attach",
+        join(dir, "notes.txt"),
+      ],
       env,
     );
     expect(sent.code, sent.stderr).toBe(0);
@@ -44,7 +58,7 @@ describe("mailroom send / status", () => {
     expect(result.status).toBe("queued");
     await eventually(() => mx.received.filter((m) => m.to[0]!.endsWith(remote)).length === 2);
     const raw = mx.received.find((m) => m.to[0] === `a@${remote}`)!.raw.toString("utf8");
-    expect(raw).toContain('filename=notes.txt');
+    expect(raw).toContain("filename=notes.txt");
 
     const status = await eventually(async () => {
       const run = await runCli(["status", result.message_id], env);

@@ -70,7 +70,10 @@ describe("mailroom sent", () => {
     expect(page.messages.map((m) => m.id)).toEqual([bounced, waiting]);
     expect(page.next_cursor).toBe(waiting);
     const rest = await runCli(["--json", "sent", "--limit", "2", "--cursor", page.next_cursor!], s.env);
-    expect(JSON.parse(rest.stdout)).toEqual({ messages: [expect.objectContaining({ id: delivered, status: "sent" })], next_cursor: null });
+    expect(JSON.parse(rest.stdout)).toEqual({
+      messages: [expect.objectContaining({ id: delivered, status: "sent" })],
+      next_cursor: null,
+    });
   }, 120_000);
 
   it("shows none of another tenant's mail", async () => {

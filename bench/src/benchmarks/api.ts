@@ -24,7 +24,10 @@ function describe(r: WrkResult): string {
 /** A wrk Lua script that POSTs `body` as JSON. */
 function postScript(dir: string, body: unknown, key: string | undefined): string {
   const file = join(dir, "post.lua");
-  const headers = [`wrk.headers["Content-Type"] = "application/json"`, key ? `wrk.headers["Authorization"] = "Bearer ${key}"` : ""];
+  const headers = [
+    `wrk.headers["Content-Type"] = "application/json"`,
+    key ? `wrk.headers["Authorization"] = "Bearer ${key}"` : "",
+  ];
   writeFileSync(file, [`wrk.method = "POST"`, `wrk.body = ${JSON.stringify(JSON.stringify(body))}`, ...headers, ""].join("\n"));
   return file;
 }
@@ -50,12 +53,16 @@ export async function api(ctx: BenchContext): Promise<Row[]> {
     let oursSend: WrkResult | undefined;
     try {
       tenant = await createTenantWithMailbox(server.url);
-      haveInbox = await withClient(db.url, async (c) => (await c.query("select to_regclass('messages') as t")).rows[0].t !== null);
+      haveInbox = await withClient(
+        db.url,
+        async (c) => (await c.query("select to_regclass('messages') as t")).rows[0].t !== null,
+      );
       haveSend = await sendApiAvailable(server.url, tenant.apiKey);
       if (haveInbox) {
         log(`seeding ${seedCount} messages (PostgreSQL)`);
         await withClient(db.url, async (c) => {
-          for (const statement of seedInboxSql(tenant.tenantId, tenant.mailboxId, tenant.address, seedCount)) await c.query(statement);
+          for (const statement of seedInboxSql(tenant.tenantId, tenant.mailboxId, tenant.address, seedCount))
+            await c.query(statement);
         });
         oursInbox = await inboxLoad(`${server.url}/api/v1/inbox/${tenant.mailboxId}?limit=50`, tenant.apiKey);
         log(`  inbox, ours: ${describe(oursInbox)}`);
@@ -64,8 +71,14 @@ export async function api(ctx: BenchContext): Promise<Row[]> {
         // From the tenant's own mailbox to itself: a hosted recipient, stored at send time.
         const body = { from: tenant.address, to: tenant.address, subject: "bench", text: "hello from the send benchmark" };
         const probe = await apiCall<{ status?: string }>(server.url, tenant.apiKey, "POST", "/send", body);
-        if (probe.status !== 200 || probe.json.status !== "sent") throw new Error(`POST /api/v1/send: ${probe.status} ${JSON.stringify(probe.json).slice(0, 200)}`);
-        oursSend = await wrk({ url: `${server.url}/api/v1/send`, connections: 50, seconds: scaled(15, 2), script: postScript(work, body, tenant.apiKey) });
+        if (probe.status !== 200 || probe.json.status !== "sent")
+          throw new Error(`POST /api/v1/send: ${probe.status} ${JSON.stringify(probe.json).slice(0, 200)}`);
+        oursSend = await wrk({
+          url: `${server.url}/api/v1/send`,
+          connections: 50,
+          seconds: scaled(15, 2),
+          script: postScript(work, body, tenant.apiKey),
+        });
         log(`  send, ours: ${describe(oursSend)}`);
       }
     } finally {
@@ -77,7 +90,12 @@ export async function api(ctx: BenchContext): Promise<Row[]> {
         baselineInbox = await inboxLoad(`http://127.0.0.1:${baseline.port}/api/v1/inbox/${tenant.mailboxId}?limit=50`, undefined);
         log(`  inbox, raw: ${describe(baselineInbox)}`);
         const body = { from: tenant.address, to: tenant.address, subject: "bench", text: "hello from the send benchmark" };
-        baselineSend = await wrk({ url: `http://127.0.0.1:${baseline.port}/api/v1/send`, connections: 50, seconds: scaled(15, 2), script: postScript(work, body, undefined) });
+        baselineSend = await wrk({
+          url: `http://127.0.0.1:${baseline.port}/api/v1/send`,
+          connections: 50,
+          seconds: scaled(15, 2),
+          script: postScript(work, body, undefined),
+        });
         log(`  send insert, raw: ${describe(baselineSend)}`);
       } finally {
         await baseline.stop();
@@ -112,7 +130,15 @@ export async function api(ctx: BenchContext): Promise<Row[]> {
         note: `p99 ${oursSend.p99Ms.toFixed(1)} ms${oursSend.non2xx ? `; ${oursSend.non2xx} non-2xx` : ""}`,
       });
     } else {
-      rows.push({ benchmark: sendLabel, peer: "node:http+pg insert (raw)", peerValue: baselineSend?.perSecond, unit: "req/s", target: "≥ 1,000 req/s", status: "not available yet", note: "POST /api/v1/send" });
+      rows.push({
+        benchmark: sendLabel,
+        peer: "node:http+pg insert (raw)",
+        peerValue: baselineSend?.perSecond,
+        unit: "req/s",
+        target: "≥ 1,000 req/s",
+        status: "not available yet",
+        note: "POST /api/v1/send",
+      });
     }
 
     rows.push(...(await pgliteInbox(ctx, seedCount, baselineInbox)));
@@ -140,7 +166,8 @@ async function pgliteInbox(ctx: BenchContext, seedCount: number, baseline: WrkRe
       haveInbox = (await pglite.query<{ t: string | null }>("select to_regclass('messages') as t")).rows[0]?.t != null;
       if (haveInbox) {
         log(`seeding ${seedCount} messages (PGlite)`);
-        for (const statement of seedInboxSql(tenant.tenantId, tenant.mailboxId, tenant.address, seedCount)) await pglite.exec(statement);
+        for (const statement of seedInboxSql(tenant.tenantId, tenant.mailboxId, tenant.address, seedCount))
+          await pglite.exec(statement);
       }
     } finally {
       await pglite.close();
@@ -160,7 +187,16 @@ async function pgliteInbox(ctx: BenchContext, seedCount: number, baseline: WrkRe
     const label = `inbox read API, 50 newest of ${seedCount.toLocaleString("en-US")}, c=50, PGlite`;
     return [
       ours
-        ? { benchmark: label, ours: ours.perSecond, peer: "node:http+pg (raw, PostgreSQL)", peerValue: baseline?.perSecond, unit: "req/s", target: "—", status: "info", note: `p99 ${ours.p99Ms.toFixed(1)} ms` }
+        ? {
+            benchmark: label,
+            ours: ours.perSecond,
+            peer: "node:http+pg (raw, PostgreSQL)",
+            peerValue: baseline?.perSecond,
+            unit: "req/s",
+            target: "—",
+            status: "info",
+            note: `p99 ${ours.p99Ms.toFixed(1)} ms`,
+          }
         : { benchmark: label, unit: "req/s", target: "—", status: "not available yet", note: "inbox API" },
       {
         benchmark: `start-up to healthy, PGlite, existing data (${haveInbox ? seedCount.toLocaleString("en-US") : "no"} messages)`,

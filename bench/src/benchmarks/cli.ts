@@ -16,7 +16,10 @@ const FROM_SOURCE = ["--conditions=@mailroom/source", "--import", "tsx", join(RO
 async function timeNode(args: string[], env: Record<string, string>, runs: number): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i <= runs; i++) {
-    const result = await run(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env } });
+    const result = await run(process.execPath, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    });
     if (result.code !== 0) throw new Error(`node ${args.join(" ")} exited ${result.code}:\n${result.stderr}`);
     if (i > 0) times.push(result.ms);
   }
@@ -34,7 +37,9 @@ export async function cli(ctx: BenchContext, runs = Number(process.env.BENCH_CLI
     const helpBefore = await timeNode([...FROM_SOURCE, "--help"], {}, runs);
     const whoami = await timeNode([CLI_JS, "whoami"], env, runs);
     const whoamiBefore = await timeNode([...FROM_SOURCE, "whoami"], env, runs);
-    log(`cli: node alone ${nodeAlone.toFixed(0)} ms; --help ${help.toFixed(0)} ms (sources ${helpBefore.toFixed(0)}); whoami ${whoami.toFixed(0)} ms (sources ${whoamiBefore.toFixed(0)})`);
+    log(
+      `cli: node alone ${nodeAlone.toFixed(0)} ms; --help ${help.toFixed(0)} ms (sources ${helpBefore.toFixed(0)}); whoami ${whoami.toFixed(0)} ms (sources ${whoamiBefore.toFixed(0)})`,
+    );
     const note = `node -e 0 alone: ${(nodeAlone / 1000).toFixed(2)} s`;
     return [
       {

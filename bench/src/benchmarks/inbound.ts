@@ -15,15 +15,25 @@ import type { BenchContext } from "./context.js";
 type Target = { name: string; port: number } | undefined;
 
 /** smtp-source against one target; undefined when the target is missing or the run failed. */
-async function source(target: Target, sessions: number, messages: number, kept: boolean, to: string): Promise<number | undefined> {
+async function source(
+  target: Target,
+  sessions: number,
+  messages: number,
+  kept: boolean,
+  to: string,
+): Promise<number | undefined> {
   if (!target) return undefined;
   const r = await smtpSource({ port: target.port, sessions, messages, keepConnections: kept, from: SENDER, to });
-  log(`  ${target.name} -s ${sessions}${kept ? " -d" : ""} -m ${messages}: ${r.ok ? `${r.perSecond.toFixed(0)} msgs/s` : `failed: ${r.error}`}`);
+  log(
+    `  ${target.name} -s ${sessions}${kept ? " -d" : ""} -m ${messages}: ${r.ok ? `${r.perSecond.toFixed(0)} msgs/s` : `failed: ${r.error}`}`,
+  );
   return r.ok ? r.perSecond : undefined;
 }
 
 async function storedCount(ctx: { url: string }): Promise<number> {
-  return withClient(ctx.url, async (c) => Number((await c.query<{ n: string }>("select count(*) as n from messages")).rows[0]!.n));
+  return withClient(ctx.url, async (c) =>
+    Number((await c.query<{ n: string }>("select count(*) as n from messages")).rows[0]!.n),
+  );
 }
 
 interface Ours {
@@ -35,7 +45,9 @@ interface Ours {
 async function startOurs(ctx: BenchContext, store: Store, greetPauseMs: number | undefined): Promise<Ours> {
   const server = await startMailroom({ store, dns: ctx.dns.address, greetPauseMs });
   const { address } = await createTenantWithMailbox(server.url, `in${greetPauseMs ?? "d"}${Date.now() % 100000}`);
-  const smtp = (await smtpAvailable(server.ports.smtp)) ? { name: `mailroom(${store.kind}, pause ${greetPauseMs ?? "default"})`, port: server.ports.smtp } : undefined;
+  const smtp = (await smtpAvailable(server.ports.smtp))
+    ? { name: `mailroom(${store.kind}, pause ${greetPauseMs ?? "default"})`, port: server.ports.smtp }
+    : undefined;
   return { server, address, smtp };
 }
 
@@ -73,16 +85,49 @@ export async function inbound(ctx: BenchContext): Promise<Row[]> {
           const note = ours.smtp && figures[pause] !== undefined && stored !== m ? `stored ${stored} of ${m}` : undefined;
           rows.push(
             ours.smtp
-              ? { benchmark: label, ours: figures[pause], peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "≥ 1.0× Haraka", status: judge(figures[pause], haraka, (_o, r) => r >= 1), note }
-              : { benchmark: label, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "≥ 1.0× Haraka", status: "not available yet", note: "MX receiver" },
+              ? {
+                  benchmark: label,
+                  ours: figures[pause],
+                  peer: "Haraka",
+                  peerValue: haraka,
+                  unit: "msgs/s",
+                  target: "≥ 1.0× Haraka",
+                  status: judge(figures[pause], haraka, (_o, r) => r >= 1),
+                  note,
+                }
+              : {
+                  benchmark: label,
+                  peer: "Haraka",
+                  peerValue: haraka,
+                  unit: "msgs/s",
+                  target: "≥ 1.0× Haraka",
+                  status: "not available yet",
+                  note: "MX receiver",
+                },
           );
         } finally {
           await ours.server.stop();
         }
       }
       const label0 = `inbound 1 conn/msg, -s ${sessions}, PostgreSQL, pause 0`;
-      rows.push({ benchmark: label0, ours: figures[0], peer: "smtp-sink (discards)", peerValue: sink, unit: "msgs/s", target: "—", status: figures[0] === undefined ? "not available yet" : "info" });
-      rows.push({ benchmark: label0, ours: figures[0], peer: "smtp-server+pg (raw)", peerValue: raw, unit: "msgs/s", target: "—", status: figures[0] === undefined ? "not available yet" : "info" });
+      rows.push({
+        benchmark: label0,
+        ours: figures[0],
+        peer: "smtp-sink (discards)",
+        peerValue: sink,
+        unit: "msgs/s",
+        target: "—",
+        status: figures[0] === undefined ? "not available yet" : "info",
+      });
+      rows.push({
+        benchmark: label0,
+        ours: figures[0],
+        peer: "smtp-server+pg (raw)",
+        peerValue: raw,
+        unit: "msgs/s",
+        target: "—",
+        status: figures[0] === undefined ? "not available yet" : "info",
+      });
     }
 
     log("inbound, kept connections, -d -s 50");
@@ -97,10 +142,38 @@ export async function inbound(ctx: BenchContext): Promise<Row[]> {
       await ours.server.stop();
     }
     const keptLabel = "inbound kept connections, -d -s 50, PostgreSQL";
-    const na = kept === undefined ? ({ status: "not available yet", note: ours.smtp ? "run failed" : "MX receiver" } as const) : undefined;
-    rows.push({ benchmark: keptLabel, ours: kept, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "≥ 3,000/s and ≥ 1.0× Haraka", status: judge(kept, haraka, (o, r) => o >= 3000 && r >= 1), ...na });
-    rows.push({ benchmark: keptLabel, ours: kept, peer: "smtp-sink (discards)", peerValue: sink, unit: "msgs/s", target: "—", status: "info", ...na });
-    rows.push({ benchmark: keptLabel, ours: kept, peer: "smtp-server+pg (raw)", peerValue: raw, unit: "msgs/s", target: "—", status: "info", ...na });
+    const na =
+      kept === undefined ? ({ status: "not available yet", note: ours.smtp ? "run failed" : "MX receiver" } as const) : undefined;
+    rows.push({
+      benchmark: keptLabel,
+      ours: kept,
+      peer: "Haraka",
+      peerValue: haraka,
+      unit: "msgs/s",
+      target: "≥ 3,000/s and ≥ 1.0× Haraka",
+      status: judge(kept, haraka, (o, r) => o >= 3000 && r >= 1),
+      ...na,
+    });
+    rows.push({
+      benchmark: keptLabel,
+      ours: kept,
+      peer: "smtp-sink (discards)",
+      peerValue: sink,
+      unit: "msgs/s",
+      target: "—",
+      status: "info",
+      ...na,
+    });
+    rows.push({
+      benchmark: keptLabel,
+      ours: kept,
+      peer: "smtp-server+pg (raw)",
+      peerValue: raw,
+      unit: "msgs/s",
+      target: "—",
+      status: "info",
+      ...na,
+    });
 
     log("inbound on PGlite");
     const lite = await startOurs(ctx, { kind: "pglite", dataDir: pgliteDir }, 0);
@@ -113,8 +186,26 @@ export async function inbound(ctx: BenchContext): Promise<Row[]> {
       await lite.server.stop();
     }
     const liteNa = lite.smtp ? undefined : ({ status: "not available yet", note: "MX receiver" } as const);
-    rows.push({ benchmark: "inbound 1 conn/msg, -s 50, PGlite, pause 0", ours: liteOne, peer: "Haraka", peerValue: harakaOne50, unit: "msgs/s", target: "—", status: "info", ...liteNa });
-    rows.push({ benchmark: "inbound kept connections, -d -s 50, PGlite", ours: liteKept, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "—", status: "info", ...liteNa });
+    rows.push({
+      benchmark: "inbound 1 conn/msg, -s 50, PGlite, pause 0",
+      ours: liteOne,
+      peer: "Haraka",
+      peerValue: harakaOne50,
+      unit: "msgs/s",
+      target: "—",
+      status: "info",
+      ...liteNa,
+    });
+    rows.push({
+      benchmark: "inbound kept connections, -d -s 50, PGlite",
+      ours: liteKept,
+      peer: "Haraka",
+      peerValue: haraka,
+      unit: "msgs/s",
+      target: "—",
+      status: "info",
+      ...liteNa,
+    });
 
     rows.push(...(await mix(ctx, pgStore, baselineTarget)));
   } finally {
@@ -134,7 +225,16 @@ async function mix(ctx: BenchContext, store: Store, baseline: { name: string; po
       port: target.port,
       connections: 20,
       count,
-      message: (i) => ({ from: SENDER, to: [to], raw: realLookingMessage(i, { from: SENDER, to, messageId: `<mix-${i}-${Date.now()}@sender.bench.test>`, attachEvery: 10 }) }),
+      message: (i) => ({
+        from: SENDER,
+        to: [to],
+        raw: realLookingMessage(i, {
+          from: SENDER,
+          to,
+          messageId: `<mix-${i}-${Date.now()}@sender.bench.test>`,
+          attachEvery: 10,
+        }),
+      }),
     });
     const ok = result.replies.filter((r) => r?.code === 250).length;
     log(`  mix → ${target.name}: ${ok}/${count} accepted, ${(ok / result.seconds).toFixed(0)} msgs/s`);
@@ -154,6 +254,15 @@ async function mix(ctx: BenchContext, store: Store, baseline: { name: string; po
   const na = ours.smtp ? undefined : ({ status: "not available yet", note: "MX receiver" } as const);
   return [
     { benchmark: label, ours: figure, peer: "Haraka", peerValue: haraka, unit: "msgs/s", target: "—", status: "info", ...na },
-    { benchmark: label, ours: figure, peer: "smtp-server+pg (raw)", peerValue: raw, unit: "msgs/s", target: "—", status: "info", ...na },
+    {
+      benchmark: label,
+      ours: figure,
+      peer: "smtp-server+pg (raw)",
+      peerValue: raw,
+      unit: "msgs/s",
+      target: "—",
+      status: "info",
+      ...na,
+    },
   ];
 }

@@ -14,7 +14,15 @@ const TEXT = "x".repeat(5000);
 
 /** nodemailer, pooled (10 connections), straight to the sink: the Node client's ceiling here. */
 async function nodemailerToSink(port: number, count: number): Promise<number> {
-  const transport = nodemailer.createTransport({ host: "127.0.0.1", port, pool: true, maxConnections: 10, maxMessages: Infinity, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port,
+    pool: true,
+    maxConnections: 10,
+    maxMessages: Infinity,
+    secure: false,
+    ignoreTLS: true,
+  });
   const started = performance.now();
   let next = 0;
   const worker = async () => {
@@ -33,11 +41,16 @@ type Counts = Record<string, number>;
 
 /** One `count(*) … group by status` over the queue: measurement, not product code. */
 async function statusCounts(client: pg.Client): Promise<Counts> {
-  const { rows } = await client.query<{ status: string; n: string }>("select status, count(*) as n from deliveries group by status");
+  const { rows } = await client.query<{ status: string; n: string }>(
+    "select status, count(*) as n from deliveries group by status",
+  );
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
-const describeCounts = (c: Counts) => Object.entries(c).map(([s, n]) => `${s} ${n}`).join(", ") || "empty";
+const describeCounts = (c: Counts) =>
+  Object.entries(c)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(", ") || "empty";
 
 /**
  * Outbound delivery: `count` messages (5 KB, one remote recipient each) queued through
@@ -59,7 +72,12 @@ export async function outbound(ctx: BenchContext): Promise<Row[]> {
   const client = new pg.Client({ connectionString: db.url });
   try {
     await client.connect();
-    const queueing = await startMailroom({ store: { kind: "postgres", url: db.url }, dns: ctx.dns.address, relayUrl, env: { MAILROOM_DELIVERY_CONCURRENCY: "0" } });
+    const queueing = await startMailroom({
+      store: { kind: "postgres", url: db.url },
+      dns: ctx.dns.address,
+      relayUrl,
+      env: { MAILROOM_DELIVERY_CONCURRENCY: "0" },
+    });
     let enqueueNote: string;
     try {
       const tenant = await createTenantWithMailbox(queueing.url);
@@ -76,7 +94,9 @@ export async function outbound(ctx: BenchContext): Promise<Row[]> {
       });
       const enqueueSeconds = (sent.endedAt - sent.startedAt) / 1000;
       enqueueNote = `queued through the API at ${(sent.acceptedCount / enqueueSeconds).toFixed(0)}/s first`;
-      log(`  queued: ${sent.acceptedCount}/${count} in ${enqueueSeconds.toFixed(1)} s${sent.refused.size ? `; refused: ${describeRefused(sent.refused)}` : ""}`);
+      log(
+        `  queued: ${sent.acceptedCount}/${count} in ${enqueueSeconds.toFixed(1)} s${sent.refused.size ? `; refused: ${describeRefused(sent.refused)}` : ""}`,
+      );
       log(`  queue: ${describeCounts(await statusCounts(client))}`);
     } finally {
       await queueing.stop();
@@ -101,7 +121,9 @@ export async function outbound(ctx: BenchContext): Promise<Row[]> {
       const delivered = counts.sent ?? 0;
       const seconds = ((drainedAt ?? performance.now()) - started) / 1000;
       const ours = drainedAt && delivered === count ? delivered / seconds : undefined;
-      log(`  delivered: ${delivered} in ${seconds.toFixed(1)} s from the worker's process start${ours ? ` (${ours.toFixed(0)}/s)` : ""}; queue: ${describeCounts(counts)}`);
+      log(
+        `  delivered: ${delivered} in ${seconds.toFixed(1)} s from the worker's process start${ours ? ` (${ours.toFixed(0)}/s)` : ""}; queue: ${describeCounts(counts)}`,
+      );
       const note = [
         `timed from the delivering process's start (${(server.startMs / 1000).toFixed(1)} s of it start-up)`,
         enqueueNote,

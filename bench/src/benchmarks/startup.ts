@@ -39,7 +39,9 @@ export async function startup(ctx: BenchContext, runs = Number(process.env.BENCH
     const dataDir = mkdtempSync(join(tmpdir(), "mailroom-bench-startup-"));
     const pgliteDir = mkdtempSync(join(tmpdir(), "mailroom-bench-pglite-"));
     try {
-      const build = await run(TURBO, ["run", "build", "--filter=@mailroom/api", "--force", "--output-logs=errors-only"], { cwd: ROOT });
+      const build = await run(TURBO, ["run", "build", "--filter=@mailroom/api", "--force", "--output-logs=errors-only"], {
+        cwd: ROOT,
+      });
       if (build.code !== 0) throw new Error(`the build failed:\n${build.stdout}${build.stderr}`);
       builds.push(build.ms);
       const a = await startMailroom({ store: { kind: "pglite", dataDir }, dns: ctx.dns.address });

@@ -27,11 +27,15 @@ export async function startSmtpBaseline(databaseUrl: string): Promise<Baseline> 
 /** baselines/http-pg.ts: plain node:http + pg, the inbox query and the send insert. */
 export async function startHttpBaseline(env: { databaseUrl: string; tenantId: string; mailboxId: string }): Promise<Baseline> {
   const port = await freePort();
-  const proc = spawnBaseline("http-pg.ts", { PORT: String(port), DATABASE_URL: env.databaseUrl, TENANT_ID: env.tenantId, MAILBOX_ID: env.mailboxId });
+  const proc = spawnBaseline("http-pg.ts", {
+    PORT: String(port),
+    DATABASE_URL: env.databaseUrl,
+    TENANT_ID: env.tenantId,
+    MAILBOX_ID: env.mailboxId,
+  });
   await waitFor("the http-pg baseline", async () => {
     if (proc.exited()) throw new ExitedError(`http-pg baseline exited:\n${proc.output()}`);
     return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
   });
   return { port, proc, stop: () => proc.stop() };
 }
-

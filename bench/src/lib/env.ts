@@ -30,10 +30,13 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check().catch((err: unknown) => {
-      if (err instanceof ExitedError) throw err;
-      return false;
-    })) return;
+    if (
+      await check().catch((err: unknown) => {
+        if (err instanceof ExitedError) throw err;
+        return false;
+      })
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }

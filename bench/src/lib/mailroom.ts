@@ -93,7 +93,13 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
   };
 }
 
-export async function api<T>(base: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+export async function api<T>(
+  base: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
   const res = await fetch(`${base}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -118,7 +124,10 @@ export interface Tenant {
 
 /** A lifetime-plan tenant and one mailbox on the system domain, through the REST API. */
 export async function createTenantWithMailbox(base: string, local = "inbox"): Promise<Tenant> {
-  const tenant = await api<{ id: string; api_key: string }>(base, ADMIN_KEY, "POST", "/admin/tenants", { name: "bench", plan: "lifetime" });
+  const tenant = await api<{ id: string; api_key: string }>(base, ADMIN_KEY, "POST", "/admin/tenants", {
+    name: "bench",
+    plan: "lifetime",
+  });
   if (tenant.status !== 201) throw new Error(`POST /admin/tenants: ${tenant.status} ${JSON.stringify(tenant.json)}`);
   const address = `${local}@${SYSTEM_DOMAIN}`;
   const mailbox = await api<{ data: { id: string } }>(base, tenant.json.api_key, "POST", "/emails/create", { email: address });

@@ -54,8 +54,17 @@ export function realLookingMessage(i: number, o: { from: string; to: string; mes
     `--${alt}--`,
   ];
   if (attach) {
-    const b64 = randomBytes(100 * 1024).toString("base64").replace(/(.{76})/g, "$1\r\n");
-    parts.push(`--${boundary}`, "Content-Type: application/pdf", `Content-Disposition: attachment; filename="report-${i}.pdf"`, "Content-Transfer-Encoding: base64", "", b64);
+    const b64 = randomBytes(100 * 1024)
+      .toString("base64")
+      .replace(/(.{76})/g, "$1\r\n");
+    parts.push(
+      `--${boundary}`,
+      "Content-Type: application/pdf",
+      `Content-Disposition: attachment; filename="report-${i}.pdf"`,
+      "Content-Transfer-Encoding: base64",
+      "",
+      b64,
+    );
   }
   parts.push(`--${boundary}--`, "");
   return Buffer.from(parts.join("\r\n"));
@@ -65,6 +74,14 @@ export function realLookingMessage(i: number, o: { from: string; to: string; mes
 export function plainMessage(i: number, o: { from: string; to: string; messageId: string; size?: number }): Buffer {
   const body = wrap(words(Math.round((o.size ?? 5120) / 7), i));
   return Buffer.from(
-    [`From: <${o.from}>`, `To: <${o.to}>`, `Subject: drill message ${i}`, `Date: ${new Date().toUTCString()}`, `Message-ID: ${o.messageId}`, "", body].join("\r\n"),
+    [
+      `From: <${o.from}>`,
+      `To: <${o.to}>`,
+      `Subject: drill message ${i}`,
+      `Date: ${new Date().toUTCString()}`,
+      `Message-ID: ${o.messageId}`,
+      "",
+      body,
+    ].join("\r\n"),
   );
 }

@@ -87,7 +87,11 @@ export interface RunResult {
 }
 
 /** Run a command to completion (killed after `timeoutMs`). */
-export async function run(command: string, args: string[], options: SpawnOptions & { timeoutMs?: number } = {}): Promise<RunResult> {
+export async function run(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<RunResult> {
   const started = performance.now();
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
   live.add(child);

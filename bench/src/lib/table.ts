@@ -14,10 +14,16 @@ export interface Row {
 }
 
 const fmt = (n: number | undefined, unit: string) =>
-  n === undefined || !Number.isFinite(n) ? "—" : `${n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(n >= 10 ? 1 : 2)} ${unit}`;
+  n === undefined || !Number.isFinite(n)
+    ? "—"
+    : `${n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(n >= 10 ? 1 : 2)} ${unit}`;
 
 /** met/missed from a predicate over ours, the ratio (ours/peer). */
-export function judge(ours: number | undefined, peerValue: number | undefined, test: (ours: number, ratio: number) => boolean): Status {
+export function judge(
+  ours: number | undefined,
+  peerValue: number | undefined,
+  test: (ours: number, ratio: number) => boolean,
+): Status {
   if (ours === undefined || !Number.isFinite(ours)) return "error";
   const ratio = peerValue ? ours / peerValue : Number.NaN;
   return test(ours, ratio) ? "met" : "missed";

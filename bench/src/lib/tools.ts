@@ -78,7 +78,13 @@ export async function smtpSource(o: SourceOptions): Promise<SourceResult> {
   const result = await run(join(POSTFIX, "usr/sbin/smtp-source"), args, { env: postfixEnv(), timeoutMs: o.timeoutMs ?? 600_000 });
   const seconds = result.ms / 1000;
   const ok = result.code === 0;
-  return { ok, messages: o.messages, seconds, perSecond: ok ? o.messages / seconds : 0, error: ok ? "" : (result.stderr || result.stdout).trim().slice(0, 300) };
+  return {
+    ok,
+    messages: o.messages,
+    seconds,
+    perSecond: ok ? o.messages / seconds : 0,
+    error: ok ? "" : (result.stderr || result.stdout).trim().slice(0, 300),
+  };
 }
 
 /**
@@ -115,7 +121,9 @@ export async function startHaraka(dns: string): Promise<SmtpPeer> {
     `const dns = require("node:dns");\ndns.setServers([${JSON.stringify(dns)}]);\ndns.promises.setServers([${JSON.stringify(dns)}]);\n`,
   );
   const bin = join(BENCH, "node_modules/Haraka/bin/haraka");
-  const proc = start("haraka", process.execPath, ["--require", preload, bin, "-c", dir], { env: { PATH: process.env.PATH ?? "", HOME: dir } });
+  const proc = start("haraka", process.execPath, ["--require", preload, bin, "-c", dir], {
+    env: { PATH: process.env.PATH ?? "", HOME: dir },
+  });
   try {
     await waitForGreeting(port, proc);
   } catch (err) {
@@ -152,8 +160,25 @@ function toMs(value: string): number {
 }
 
 /** wrk (Debian) with --latency: req/s, p50 and p99. `script` is a Lua file for POST bodies. */
-export async function wrk(o: { url: string; connections: number; seconds: number; headers?: Record<string, string>; script?: string; threads?: number }): Promise<WrkResult> {
-  const args = ["-t", String(o.threads ?? 2), "-c", String(o.connections), "-d", `${o.seconds}s`, "--latency", "--timeout", "10s"];
+export async function wrk(o: {
+  url: string;
+  connections: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  script?: string;
+  threads?: number;
+}): Promise<WrkResult> {
+  const args = [
+    "-t",
+    String(o.threads ?? 2),
+    "-c",
+    String(o.connections),
+    "-d",
+    `${o.seconds}s`,
+    "--latency",
+    "--timeout",
+    "10s",
+  ];
   for (const [k, v] of Object.entries(o.headers ?? {})) args.push("-H", `${k}: ${v}`);
   if (o.script) args.push("-s", o.script);
   args.push(o.url);
@@ -165,5 +190,13 @@ export async function wrk(o: { url: string; connections: number; seconds: number
   const p99Ms = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? "");
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors:.*/.exec(out)?.[0] ?? "";
-  return { ok: r.code === 0 && requests > 0, requests, perSecond, p50Ms, p99Ms, non2xx, errors: [socketErrors, r.code === 0 ? "" : r.stderr.trim()].filter(Boolean).join("; ") };
+  return {
+    ok: r.code === 0 && requests > 0,
+    requests,
+    perSecond,
+    p50Ms,
+    p99Ms,
+    non2xx,
+    errors: [socketErrors, r.code === 0 ? "" : r.stderr.trim()].filter(Boolean).join("; "),
+  };
 }

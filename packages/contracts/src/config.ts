@@ -5,25 +5,29 @@ import { PLANS, PLAN_DEFAULTS, type Plan } from "./plans.js";
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** `ig.do,kfc.sh:premium` → [{ domain, premium }] */
-const systemDomains = z
-  .string()
-  .transform((value, ctx) => {
-    const out: { domain: string; premium: boolean }[] = [];
-    for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
-      const [domain = "", flag] = part.split(":");
-      if (!/^[a-z0-9.-]+$/i.test(domain) || (flag !== undefined && flag !== "premium")) {
-        ctx.addIssue({ code: "custom", message: `"${part}" is not <domain> or <domain>:premium` });
-        return z.NEVER;
-      }
-      out.push({ domain: domain.toLowerCase(), premium: flag === "premium" });
+const systemDomains = z.string().transform((value, ctx) => {
+  const out: { domain: string; premium: boolean }[] = [];
+  for (const part of value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [domain = "", flag] = part.split(":");
+    if (!/^[a-z0-9.-]+$/i.test(domain) || (flag !== undefined && flag !== "premium")) {
+      ctx.addIssue({ code: "custom", message: `"${part}" is not <domain> or <domain>:premium` });
+      return z.NEVER;
     }
-    return out;
-  });
+    out.push({ domain: domain.toLowerCase(), premium: flag === "premium" });
+  }
+  return out;
+});
 
 /** `127.0.0.1:5353,[::1]:53,1.1.1.1` → node:dns Resolver.setServers form; empty = the system's resolvers. */
 const dnsServers = z.string().transform((value, ctx) => {
   const out: string[] = [];
-  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     // Resolver.setServers takes IP addresses only (it never resolves a name to find a resolver).
     const [ip = "", portText] = splitHostPort(part);
     if (!isIP(ip) || (portText !== undefined && !validPort(portText))) {
@@ -52,7 +56,10 @@ function splitHostPort(value: string): [string, string?] {
 function perPlanNumbers<T extends number | null>(defaults: Record<Plan, T>, allowUnlimited: boolean) {
   return z.string().transform((value, ctx) => {
     const out = { ...defaults };
-    for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+    for (const part of value
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [plan, raw] = part.split(":");
       const n = allowUnlimited && raw === "unlimited" ? null : Number(raw);
       if (!PLANS.includes(plan as Plan) || (n !== null && (!Number.isInteger(n) || n < 0))) {
@@ -126,7 +133,10 @@ const relayUrl = z.string().transform((value, ctx) => {
 
 /** `60,300,900` → seconds to wait before each retry; the last one repeats. */
 const retrySchedule = z.string().transform((value, ctx) => {
-  const parts = value.split(",").map((p) => p.trim()).filter(Boolean);
+  const parts = value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const out = parts.map(Number);
   if (out.length === 0 || out.some((n) => !Number.isInteger(n) || n < 1)) {
     ctx.addIssue({ code: "custom", message: "must be whole numbers of seconds (≥ 1), comma-separated" });
@@ -147,73 +157,78 @@ const MIB = 1024 * 1024;
 
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
-export const configSchema = z.object({
-  PORT: port.default(3000),
-  HOST: z.string().min(1).default("127.0.0.1"),
-  /** A client gets this long to send a whole request (headers and body): 25 MB at ~1 Mbit/s. */
-  MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce
-    .number()
-    .int("must be a whole number of seconds")
-    .min(10, "must be 10 to 3600 seconds")
-    .max(3600, "must be 10 to 3600 seconds")
-    .default(300),
-  /** Open HTTP connections at once; more are closed as they arrive (long-polling waits each hold one). */
-  MAILROOM_HTTP_MAX_CONNECTIONS: z.coerce
-    .number()
-    .int("must be a whole number")
-    .min(10, "must be 10 to 1000000")
-    .max(1_000_000, "must be 10 to 1000000")
-    .default(5000),
-  SMTP_PORT: port.default(2525),
-  SMTP_HOST: z.string().min(1).default("127.0.0.1"),
-  SUBMISSION_PORT: port.default(2587),
-  SMTP_TLS_CERT: z.string().min(1).optional(),
-  SMTP_TLS_KEY: z.string().min(1).optional(),
-  MAILROOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024, "must be at least 1024").default(25 * 1024 * 1024),
-  MAILROOM_GREET_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
-  // Limits of each SMTP listener (MX and submission), so that the internet cannot exhaust memory or sockets.
-  MAILROOM_SMTP_MAX_SESSIONS: wholeNumber(1, 100_000).default(500),
-  MAILROOM_SMTP_MAX_SESSIONS_PER_IP: wholeNumber(1, 100_000).default(20),
-  MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(120),
-  MAILROOM_SMTP_MEMORY_BYTES: wholeNumber(64 * 1024, 64 * 1024 * MIB, " (bytes, at least 64 KiB)").default(64 * MIB),
-  MAILROOM_SMTP_IDLE_TIMEOUT_S: wholeNumber(1, 3600, " (seconds)").default(300),
-  MAILROOM_SMTP_DATA_TIMEOUT_S: wholeNumber(1, 86_400, " (seconds)").default(600),
-  MAILROOM_SMTP_MAX_BAD_RECIPIENTS: wholeNumber(1, 10_000).default(20),
-  // sending
-  SMTP_RELAY_URL: relayUrl.optional(),
-  MAILROOM_MAX_DELIVERY_HOURS: z.coerce.number().positive("must be more than 0").default(48),
-  MAILROOM_RETRY_SCHEDULE: retrySchedule.default(DEFAULT_RETRY_SCHEDULE),
-  SUBMISSION_ALLOW_INSECURE_AUTH: z
-    .enum(["true", "false", "1", "0"])
-    .transform((v) => v === "true" || v === "1")
-    .default(false),
-  /** Port of remote MX hosts; 25 everywhere but in tests, whose MX listens on a random port. */
-  MAILROOM_MX_PORT: port.default(25),
-  MAILROOM_DELIVERY_CONCURRENCY: z.coerce
-    .number()
-    .int("must be a whole number")
-    .min(0, "must be 0 (no delivery worker) to 1000")
-    .max(1000, "must be 0 (no delivery worker) to 1000")
-    .default(32),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
-    .optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
-  MAILROOM_DATA_DIR: z.string().min(1).default("./.mailroom"),
-  MAILROOM_HOSTNAME: z
-    .string()
-    .regex(/^[a-z0-9.-]+$/i, "must be a host name")
-    .default("localhost"),
-  MAILROOM_SYSTEM_DOMAINS: systemDomains.default([{ domain: "mailroom.localhost", premium: false }]),
-  MAILROOM_DNS_SERVERS: dnsServers.default([]),
-  MAILROOM_ADMIN_KEY: z.string().min(24, "must be at least 24 characters").optional(),
-  MAILROOM_RATE_LIMITS: perPlanNumbers(DEFAULT_RATE_LIMITS, false).default(DEFAULT_RATE_LIMITS),
-  MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
-  MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
-  MAILROOM_TRUST_PROXY: boolean.default(false),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-})
+export const configSchema = z
+  .object({
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    /** A client gets this long to send a whole request (headers and body): 25 MB at ~1 Mbit/s. */
+    MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .int("must be a whole number of seconds")
+      .min(10, "must be 10 to 3600 seconds")
+      .max(3600, "must be 10 to 3600 seconds")
+      .default(300),
+    /** Open HTTP connections at once; more are closed as they arrive (long-polling waits each hold one). */
+    MAILROOM_HTTP_MAX_CONNECTIONS: z.coerce
+      .number()
+      .int("must be a whole number")
+      .min(10, "must be 10 to 1000000")
+      .max(1_000_000, "must be 10 to 1000000")
+      .default(5000),
+    SMTP_PORT: port.default(2525),
+    SMTP_HOST: z.string().min(1).default("127.0.0.1"),
+    SUBMISSION_PORT: port.default(2587),
+    SMTP_TLS_CERT: z.string().min(1).optional(),
+    SMTP_TLS_KEY: z.string().min(1).optional(),
+    MAILROOM_MAX_MESSAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024, "must be at least 1024")
+      .default(25 * 1024 * 1024),
+    MAILROOM_GREET_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+    // Limits of each SMTP listener (MX and submission), so that the internet cannot exhaust memory or sockets.
+    MAILROOM_SMTP_MAX_SESSIONS: wholeNumber(1, 100_000).default(500),
+    MAILROOM_SMTP_MAX_SESSIONS_PER_IP: wholeNumber(1, 100_000).default(20),
+    MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(120),
+    MAILROOM_SMTP_MEMORY_BYTES: wholeNumber(64 * 1024, 64 * 1024 * MIB, " (bytes, at least 64 KiB)").default(64 * MIB),
+    MAILROOM_SMTP_IDLE_TIMEOUT_S: wholeNumber(1, 3600, " (seconds)").default(300),
+    MAILROOM_SMTP_DATA_TIMEOUT_S: wholeNumber(1, 86_400, " (seconds)").default(600),
+    MAILROOM_SMTP_MAX_BAD_RECIPIENTS: wholeNumber(1, 10_000).default(20),
+    // sending
+    SMTP_RELAY_URL: relayUrl.optional(),
+    MAILROOM_MAX_DELIVERY_HOURS: z.coerce.number().positive("must be more than 0").default(48),
+    MAILROOM_RETRY_SCHEDULE: retrySchedule.default(DEFAULT_RETRY_SCHEDULE),
+    SUBMISSION_ALLOW_INSECURE_AUTH: z
+      .enum(["true", "false", "1", "0"])
+      .transform((v) => v === "true" || v === "1")
+      .default(false),
+    /** Port of remote MX hosts; 25 everywhere but in tests, whose MX listens on a random port. */
+    MAILROOM_MX_PORT: port.default(25),
+    MAILROOM_DELIVERY_CONCURRENCY: z.coerce
+      .number()
+      .int("must be a whole number")
+      .min(0, "must be 0 (no delivery worker) to 1000")
+      .max(1000, "must be 0 (no delivery worker) to 1000")
+      .default(32),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
+    MAILROOM_DATA_DIR: z.string().min(1).default("./.mailroom"),
+    MAILROOM_HOSTNAME: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, "must be a host name")
+      .default("localhost"),
+    MAILROOM_SYSTEM_DOMAINS: systemDomains.default([{ domain: "mailroom.localhost", premium: false }]),
+    MAILROOM_DNS_SERVERS: dnsServers.default([]),
+    MAILROOM_ADMIN_KEY: z.string().min(24, "must be at least 24 characters").optional(),
+    MAILROOM_RATE_LIMITS: perPlanNumbers(DEFAULT_RATE_LIMITS, false).default(DEFAULT_RATE_LIMITS),
+    MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
+    MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
+    MAILROOM_TRUST_PROXY: boolean.default(false),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
   .refine((c) => (c.SMTP_TLS_CERT === undefined) === (c.SMTP_TLS_KEY === undefined), {
     message: "set both SMTP_TLS_CERT and SMTP_TLS_KEY, or neither",
     path: ["SMTP_TLS_KEY"],
@@ -306,7 +321,10 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
   }
   const c = result.data;
   return {
-    http: { host: c.HOST, port: c.PORT, requestTimeoutMs: c.MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    http: {
+      host: c.HOST,
+      port: c.PORT,
+      requestTimeoutMs: c.MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
       maxConnections: c.MAILROOM_HTTP_MAX_CONNECTIONS,
     },
     smtp: {

@@ -54,8 +54,18 @@ export const ERROR_META = {
     message: "Invalid or expired API key",
     when: "unknown, malformed or revoked key (`Invalid or expired API key: <reason>`)",
   },
-  ADMIN_ONLY: { http: 403, trpc: "FORBIDDEN", message: "This endpoint requires the admin key", when: "a tenant key on an admin route" },
-  TENANT_ONLY: { http: 403, trpc: "FORBIDDEN", message: "This endpoint requires a tenant API key", when: "the admin key on a tenant route" },
+  ADMIN_ONLY: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "This endpoint requires the admin key",
+    when: "a tenant key on an admin route",
+  },
+  TENANT_ONLY: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "This endpoint requires a tenant API key",
+    when: "the admin key on a tenant route",
+  },
   ROUTE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "No such endpoint", when: "no route at this path" },
   TENANT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Tenant not found", when: "no such tenant (admin routes)" },
   KEY_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "API key not found", when: "no such key of yours" },
@@ -86,14 +96,24 @@ export const ERROR_META = {
 
   // Domains
   DOMAIN_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Domain not found", when: "no such domain of yours" },
-  DOMAIN_EXISTS: { http: 409, trpc: "CONFLICT", message: "You have already added this domain", when: "you added this name before" },
+  DOMAIN_EXISTS: {
+    http: 409,
+    trpc: "CONFLICT",
+    message: "You have already added this domain",
+    when: "you added this name before",
+  },
   DOMAIN_TAKEN: {
     http: 409,
     trpc: "CONFLICT",
     message: "This domain is verified by another account",
     when: "another tenant verified this name first (also for a mailbox on your stale claim of it)",
   },
-  SYSTEM_DOMAIN: { http: 409, trpc: "CONFLICT", message: "This is a system domain of this server", when: "adding a system domain as your own" },
+  SYSTEM_DOMAIN: {
+    http: 409,
+    trpc: "CONFLICT",
+    message: "This is a system domain of this server",
+    when: "adding a system domain as your own",
+  },
   DOMAIN_HAS_MAILBOXES: {
     http: 409,
     trpc: "CONFLICT",
@@ -108,7 +128,12 @@ export const ERROR_META = {
   },
 
   // Mailboxes
-  MAILBOX_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Mailbox not found", when: "no such mailbox of yours (id or address)" },
+  MAILBOX_NOT_FOUND: {
+    http: 404,
+    trpc: "NOT_FOUND",
+    message: "Mailbox not found",
+    when: "no such mailbox of yours (id or address)",
+  },
   // The temp-mail-style API's messages, word for word.
   EMAIL_PREFIX_LENGTH: {
     http: 400,
@@ -147,11 +172,21 @@ export const ERROR_META = {
     message: "Mailbox quota reached for this plan",
     when: "over the plan's mailbox quota (`MAILROOM_MAILBOX_QUOTAS`)",
   },
-  MAILBOX_EXPIRY_INVALID: { http: 400, trpc: "BAD_REQUEST", message: "The expiry must be in the future", when: "an expiry in the past" },
+  MAILBOX_EXPIRY_INVALID: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "The expiry must be in the future",
+    when: "an expiry in the past",
+  },
 
   // Receiving
   MESSAGE_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Message not found", when: "no such message of yours" },
-  ATTACHMENT_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Attachment not found", when: "no such attachment on that message" },
+  ATTACHMENT_NOT_FOUND: {
+    http: 404,
+    trpc: "NOT_FOUND",
+    message: "Attachment not found",
+    when: "no such attachment on that message",
+  },
   WAIT_TIMEOUT: {
     http: 408,
     trpc: "TIMEOUT",

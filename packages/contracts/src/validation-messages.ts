@@ -43,8 +43,10 @@ const FORMAT_NAMES: Record<string, string> = {
 
 function sizeRule(issue: Extract<Issue, { code: "too_small" | "too_big" }>): string {
   const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
-  const word = issue.code === "too_small" ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than";
-  if (issue.origin === "string") return issue.code === "too_small" && bound === 1 ? "must not be empty" : `must be ${word} ${bound} characters`;
+  const word =
+    issue.code === "too_small" ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than";
+  if (issue.origin === "string")
+    return issue.code === "too_small" && bound === 1 ? "must not be empty" : `must be ${word} ${bound} characters`;
   if (issue.origin === "array" || issue.origin === "set") return `must hold ${word} ${bound} items`;
   return `must be ${word} ${bound}`;
 }
@@ -64,7 +66,9 @@ function rule(issue: Issue): string | undefined {
     case "too_big":
       return sizeRule(issue);
     case "invalid_format":
-      return issue.format === "regex" ? "is not in the expected format" : `must be ${FORMAT_NAMES[issue.format] ?? `a valid ${issue.format}`}`;
+      return issue.format === "regex"
+        ? "is not in the expected format"
+        : `must be ${FORMAT_NAMES[issue.format] ?? `a valid ${issue.format}`}`;
     case "invalid_value":
       return issue.values.length === 1
         ? `must be ${JSON.stringify(issue.values[0])}`

@@ -47,7 +47,9 @@ describe("configuration", () => {
   it("reads the HTTP request timeout in seconds, 10 to 3600", () => {
     expect(parseConfig({ MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: "60" }).http.requestTimeoutMs).toBe(60_000);
     for (const bad of ["5", "3601", "1.5", "soon"]) {
-      expect(() => parseConfig({ MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: bad }), bad).toThrow(/MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS/);
+      expect(() => parseConfig({ MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS: bad }), bad).toThrow(
+        /MAILROOM_HTTP_REQUEST_TIMEOUT_SECONDS/,
+      );
     }
   });
 

@@ -13,13 +13,7 @@ import {
 } from "./domains/domain.service.js";
 import { ensureAdminKey } from "./keys/admin-key.js";
 import { createKeyLookup } from "./keys/key-lookup.js";
-import {
-  authenticateRequest,
-  createApiKey,
-  listApiKeys,
-  revokeApiKey,
-  type Principal,
-} from "./keys/api-key.service.js";
+import { authenticateRequest, createApiKey, listApiKeys, revokeApiKey, type Principal } from "./keys/api-key.service.js";
 import {
   createMailbox,
   deleteMailbox,
@@ -93,14 +87,14 @@ export async function createCore(deps: CoreDeps) {
     },
     auth: {
       /** Who the key is, and this request counted against its plan's limit: one round trip for a tenant key. */
-      authenticate: (secret: string | undefined) => authenticateRequest(deps, keyLookup, admin.hash, secret, (p) => rateLimitFor(deps, p)),
+      authenticate: (secret: string | undefined) =>
+        authenticateRequest(deps, keyLookup, admin.hash, secret, (p) => rateLimitFor(deps, p)),
       rateLimitFor: (principal: Principal): number => rateLimitFor(deps, principal),
     },
     // domains
     domains: {
       create: (tenantId: string, input: CreateDomainInput) => createDomain(deps, tenantId, input),
-      list: (tenantId: string, page: { limit: number; cursor?: string | undefined }) =>
-        listDomains(deps, tenantId, page),
+      list: (tenantId: string, page: { limit: number; cursor?: string | undefined }) => listDomains(deps, tenantId, page),
       get: (tenantId: string, id: string) => getDomain(deps, tenantId, id),
       dns: (tenantId: string, id: string) => getDomainDns(deps, tenantId, id),
       update: (tenantId: string, id: string, input: Omit<UpdateDomainInput, "id">) => updateDomain(deps, tenantId, id, input),

@@ -12,7 +12,11 @@ const API_KEY_SHAPE = /mr(?:_|%5f)(?:live|admin)(?:_|%5f)[A-Za-z0-9_%-]+/gi;
  * and the `secrets` the process knows (the admin key, a relay password), whatever field or string
  * carries them. The value pass is one regular expression per line, over the serialised JSON.
  */
-export function createLogger(level: string, destination?: pino.DestinationStream, secrets: readonly (string | null | undefined)[] = []): Logger {
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  secrets: readonly (string | null | undefined)[] = [],
+): Logger {
   const target = destination ?? pino.destination({ dest: process.stdout.fd || 1 });
   const redactLine = lineRedactor(secrets);
   const redacting: pino.DestinationStream & { flush?: (cb?: (err?: Error) => void) => void } = {

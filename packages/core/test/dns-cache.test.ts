@@ -9,10 +9,13 @@ describe("the auth-check resolver cache", () => {
   it("asks once for repeated and concurrent questions, case-insensitively, until the TTL passes", async () => {
     let clock = 0;
     const asked: string[] = [];
-    const resolve = cachingResolver(async (name, rrtype) => {
-      asked.push(`${rrtype} ${name}`);
-      return [["v=spf1 -all"]];
-    }, () => clock);
+    const resolve = cachingResolver(
+      async (name, rrtype) => {
+        asked.push(`${rrtype} ${name}`);
+        return [["v=spf1 -all"]];
+      },
+      () => clock,
+    );
     const answers = await Promise.all([resolve("example.org", "TXT"), resolve("EXAMPLE.org", "TXT")]);
     expect(answers).toEqual([[["v=spf1 -all"]], [["v=spf1 -all"]]]);
     await resolve("example.org", "TXT");

@@ -15,7 +15,14 @@ describe("mailbox password hashes", () => {
   });
 
   it("treat a malformed or absurd stored hash as a mismatch, not a crash", async () => {
-    for (const stored of ["", "plain", "sha256$abc", "scrypt$x$8$1$c2FsdA==$aGFzaA==", "scrypt$16384$8$1$c2FsdA==$", "scrypt$1073741824$8$1$c2FsdA==$aGFzaA=="]) {
+    for (const stored of [
+      "",
+      "plain",
+      "sha256$abc",
+      "scrypt$x$8$1$c2FsdA==$aGFzaA==",
+      "scrypt$16384$8$1$c2FsdA==$",
+      "scrypt$1073741824$8$1$c2FsdA==$aGFzaA==",
+    ]) {
       expect(await verifyPassword("whatever", stored), stored).toBe(false);
     }
   });

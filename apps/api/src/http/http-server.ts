@@ -154,10 +154,17 @@ function createTrpcHandler(router: AppRouter, core: Core, logger: Logger, messag
 
   return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
     // `/trpc/a.b` or a batch `/trpc/a.b,c.d`; a name we do not know is treated as protected.
-    const metas = pathname.slice("/trpc/".length).split(",").map((name) => procedures[name]?._def.meta);
+    const metas = pathname
+      .slice("/trpc/".length)
+      .split(",")
+      .map((name) => procedures[name]?._def.meta);
     const gate: { authenticated?: Authenticated; failure?: unknown } = {};
     try {
-      gate.authenticated = await authenticateFirst(core, req, metas.some((meta) => meta?.openapi?.protect !== false));
+      gate.authenticated = await authenticateFirst(
+        core,
+        req,
+        metas.some((meta) => meta?.openapi?.protect !== false),
+      );
       if (await refused(gate.authenticated)) {
         // The auth middleware answers the 401/429 (with the rate-limit headers); the body is never read.
         refuseBody(req, res);

@@ -49,7 +49,10 @@ export async function serveMessageDownload(
     };
     refuseUnsafeInput(input);
     const file = await core.messages.attachment(tenantId, input.id, input.attachment_id);
-    const headers = { "Content-Type": safeContentType(file.contentType), "Content-Disposition": contentDisposition(file.filename) };
+    const headers = {
+      "Content-Type": safeContentType(file.contentType),
+      "Content-Disposition": contentDisposition(file.filename),
+    };
     return send(res, req, response, 200, headers, file.content);
   } catch (err) {
     const known = err instanceof MailroomError && isErrorCode(err.code) ? err : undefined;

@@ -70,9 +70,7 @@ export const domainsRouter = router({
     })
     .input(zVerifyDomainInput)
     .output(zDomainVerification)
-    .mutation(({ ctx, input }) =>
-      ctx.core.domains.verify(ctx.tenant.id, input.id, { requireDkim: input.require_dkim }),
-    ),
+    .mutation(({ ctx, input }) => ctx.core.domains.verify(ctx.tenant.id, input.id, { requireDkim: input.require_dkim })),
 
   delete: tenantProcedure
     .meta({

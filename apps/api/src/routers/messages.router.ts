@@ -29,7 +29,8 @@ export const messagesRouter = router({
         method: "GET",
         path: "/messages/{id}",
         tags,
-        summary: "Show a message: a received one (headers, text, html, attachments, auth results) or a sent one (each recipient's delivery)",
+        summary:
+          "Show a message: a received one (headers, text, html, attachments, auth results) or a sent one (each recipient's delivery)",
       },
     })
     .input(zMessageIdInput)
@@ -57,7 +58,9 @@ export const messagesRouter = router({
     }),
 
   emailMessages: tenantProcedure
-    .meta({ openapi: { method: "GET", path: "/emails/{id}/messages", tags, summary: "List an email address's messages (document 2)" } })
+    .meta({
+      openapi: { method: "GET", path: "/emails/{id}/messages", tags, summary: "List an email address's messages (document 2)" },
+    })
     .input(zEmailMessagesInput)
     .output(zSuccess(zEmailMessagePage))
     .query(async ({ ctx, input }) => {
@@ -73,7 +76,12 @@ export const messagesRouter = router({
 
   emailMessage: tenantProcedure
     .meta({
-      openapi: { method: "GET", path: "/emails/{id}/messages/{message_id}", tags, summary: "Show one message of an email address (document 2)" },
+      openapi: {
+        method: "GET",
+        path: "/emails/{id}/messages/{message_id}",
+        tags,
+        summary: "Show one message of an email address (document 2)",
+      },
     })
     .input(zEmailMessageInput)
     .output(zSuccess(zEmailMessage))

@@ -33,6 +33,12 @@ export function remoteDomain(dns: TestDnsServer): string {
 export async function deliveryOf(server: TestServer, key: string, messageId: string, recipient?: string) {
   const res = await server.call("GET", `/api/v1/messages/${messageId}`, { key });
   if (res.status !== 200) throw new Error(`GET message: ${res.status} ${JSON.stringify(res.body)}`);
-  const deliveries = res.body.deliveries as { recipient: string; status: string; attempts: number; last_response: string | null; next_attempt_at: string | null }[];
+  const deliveries = res.body.deliveries as {
+    recipient: string;
+    status: string;
+    attempts: number;
+    last_response: string | null;
+    next_attempt_at: string | null;
+  }[];
   return recipient ? deliveries.find((d) => d.recipient === recipient)! : deliveries[0]!;
 }

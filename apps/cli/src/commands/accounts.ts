@@ -79,10 +79,7 @@ export function accountsCommand(ctx: Context): Command {
       printObject(account, ctx.output());
     });
 
-  const passwd = accounts
-    .command("passwd")
-    .description("Set an account's password")
-    .argument("<account>", ACCOUNT_ARGUMENT);
+  const passwd = accounts.command("passwd").description("Set an account's password").argument("<account>", ACCOUNT_ARGUMENT);
   for (const option of passwordOptions) passwd.addOption(option);
   passwd.action(async (ref: string, opts: { password?: string; passwordStdin?: boolean }) => {
     const password = await passwordFrom(opts);

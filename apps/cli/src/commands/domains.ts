@@ -78,8 +78,7 @@ export function domainsCommand(ctx: Context): Command {
       }
       const dns = await withSpinner("Loading records…", () => ctx.client().domains.dns.query({ id }), ctx.output());
       if (ctx.output().json) return printObject(dns, ctx.output());
-      const text =
-        opts.format === "bind" ? toBindLines(dns.domain, dns.records).join("\n") : toRecordTable(dns.records);
+      const text = opts.format === "bind" ? toBindLines(dns.domain, dns.records).join("\n") : toRecordTable(dns.records);
       process.stdout.write(`${text}\n`);
       printWarning(dns.warning);
     });

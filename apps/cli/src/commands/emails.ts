@@ -66,10 +66,7 @@ export function emailsCommand(ctx: Context): Command {
     .option("--expires-in <duration>", "expire this long from now: 90, 30m, 1h, 7d…", parseDuration)
     .option("--no-expiry", "never expire")
     .action(
-      async (
-        id: string,
-        opts: { tag?: string | false; like?: boolean; pin?: boolean; expiresIn?: number; expiry?: boolean },
-      ) => {
+      async (id: string, opts: { tag?: string | false; like?: boolean; pin?: boolean; expiresIn?: number; expiry?: boolean }) => {
         const res = await withSpinner(
           "Updating address…",
           () =>

@@ -61,10 +61,7 @@ export function statusCommand(ctx: Context): Command {
       const message = await withSpinner("Loading…", () => ctx.client().messages.get.query({ id }), ctx.output());
       if (ctx.output().json) return printObject(message, ctx.output());
       if (!("deliveries" in message)) throw new Error(`${id} is a received message; use mailroom read ${id}`);
-      printObject(
-        { id: message.id, from: message.from, subject: message.subject, created_at: message.created_at },
-        ctx.output(),
-      );
+      printObject({ id: message.id, from: message.from, subject: message.subject, created_at: message.created_at }, ctx.output());
       printRows(
         message.deliveries,
         ["recipient", "status", "copy_message_id", "attempts", "next_attempt_at", "last_response"],

@@ -95,11 +95,13 @@ const DATE_TIME_MESSAGE = `Must be an ISO-8601 date-time in the years ${DATE_TIM
  * OpenAPI document states it exactly.
  */
 export function zDateTimeInput() {
-  return z.iso
-    // abort: text that is no date-time at all gets the message once, not again from the years check.
-    .datetime({ offset: true, error: DATE_TIME_MESSAGE, abort: true })
-    .regex(/^(?:19[7-9]\d|2\d{3})-/, DATE_TIME_MESSAGE)
-    .meta({ format: "date-time", examples: [EXAMPLE_TIMES.received] });
+  return (
+    z.iso
+      // abort: text that is no date-time at all gets the message once, not again from the years check.
+      .datetime({ offset: true, error: DATE_TIME_MESSAGE, abort: true })
+      .regex(/^(?:19[7-9]\d|2\d{3})-/, DATE_TIME_MESSAGE)
+      .meta({ format: "date-time", examples: [EXAMPLE_TIMES.received] })
+  );
 }
 
 /** A page cursor: the `next_cursor` a list answered, which is the id of the page's last item. */
@@ -116,7 +118,9 @@ export function zCursor(kind: IdKind) {
 /** Cursor pagination (document 1's lists), over ids of `kind`. */
 export function zCursorPage(kind: IdKind) {
   return z.object({
-    limit: zQueryInteger({ min: 1, max: 100 }).default(50).meta({ examples: [20] }),
+    limit: zQueryInteger({ min: 1, max: 100 })
+      .default(50)
+      .meta({ examples: [20] }),
     cursor: zCursor(kind).optional(),
   });
 }

@@ -23,7 +23,9 @@ export type DnsRecord = z.infer<typeof zDnsRecord>;
 const zRecordsWarning = z
   .string()
   .nullable()
-  .describe("Why these records cannot work yet (the server's MAILROOM_HOSTNAME is not a public, fully qualified name); null when they can");
+  .describe(
+    "Why these records cannot work yet (the server's MAILROOM_HOSTNAME is not a public, fully qualified name); null when they can",
+  );
 
 export const zDomain = z.object({
   id: z.string(),
@@ -150,7 +152,14 @@ example(zVerifyDomainInput, { id: EXAMPLE_IDS.domain, require_dkim: true });
 example(zUpdateDomainInput, { id: EXAMPLE_IDS.domain, catch_all_account_id: EXAMPLE_IDS.mailbox });
 example(zListDomainsOutput, { domains: [exampleDomain], total: 1, next_cursor: null });
 example(zDomainDns, { domain: "example.com", records: [...exampleRecords], warning: null });
-example(zDnsRecordCheck, { ...exampleRecords[0], required: true, found: true, observed: ["10 mx.mail.example.net"], error: null, reason: null });
+example(zDnsRecordCheck, {
+  ...exampleRecords[0],
+  required: true,
+  found: true,
+  observed: ["10 mx.mail.example.net"],
+  error: null,
+  reason: null,
+});
 example(zDomainVerification, {
   id: EXAMPLE_IDS.domain,
   domain: "example.com",

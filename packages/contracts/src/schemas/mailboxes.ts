@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { EXAMPLE_IDS, zId } from "../ids.js";
-import { EXAMPLE_TIMES, NON_BLANK, example, zCursorPage, zDateTimeInput, zJsonNumber, zQueryInteger, zTimestamp } from "./common.js";
+import {
+  EXAMPLE_TIMES,
+  NON_BLANK,
+  example,
+  zCursorPage,
+  zDateTimeInput,
+  zJsonNumber,
+  zQueryInteger,
+  zTimestamp,
+} from "./common.js";
 
 /*
  * One mailbox model, two wire dialects:
@@ -31,7 +40,8 @@ export const MAILBOX_NAME_PLUS_MESSAGE =
   'A mailbox name may not contain "+": it separates a tag (name+tag@domain is delivered to name@domain)';
 
 /** A fully qualified ASCII domain name (IDNs as punycode), at least two labels. */
-const DOMAIN_NAME = "(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const DOMAIN_NAME =
+  "(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 export const DOMAIN_NAME_PATTERN = new RegExp(`^${DOMAIN_NAME}$`);
 
 /**
@@ -181,7 +191,9 @@ export type Email = z.infer<typeof zEmail>;
 export function zSuccess<T extends z.ZodType>(data: T) {
   const dataExamples = z.globalRegistry.get(data)?.examples;
   const envelope = z.object({ success: z.literal(true), data });
-  return Array.isArray(dataExamples) ? envelope.meta({ examples: dataExamples.map((d) => ({ success: true, data: d })) }) : envelope;
+  return Array.isArray(dataExamples)
+    ? envelope.meta({ examples: dataExamples.map((d) => ({ success: true, data: d })) })
+    : envelope;
 }
 
 const zEmailString = z
@@ -221,9 +233,7 @@ const jsonBoolean = z.union([z.literal(true), z.literal(false)], {
   error: (issue) => (issue.input === undefined ? undefined : "Must be true or false"),
 });
 
-const queryBoolean = z
-  .enum(["true", "false"], { error: 'Must be "true" or "false"' })
-  .transform((v) => v === "true");
+const queryBoolean = z.enum(["true", "false"], { error: 'Must be "true" or "false"' }).transform((v) => v === "true");
 
 export const zListEmailsInput = z.object({
   page: zQueryInteger({ min: 1 }).default(1),
@@ -281,7 +291,13 @@ example(zUpdateAccountInput, { id: EXAMPLE_IDS.mailbox, status: "active", expire
 example(zListAccountsOutput, {
   accounts: [
     exampleAccountListItem,
-    { id: "acc_01m7x2mrp9h5jfeb14ebtx0wc4", email: "signup-test@example.com", status: "active", receiving: true, expires_at: EXAMPLE_TIMES.expires },
+    {
+      id: "acc_01m7x2mrp9h5jfeb14ebtx0wc4",
+      email: "signup-test@example.com",
+      status: "active",
+      receiving: true,
+      expires_at: EXAMPLE_TIMES.expires,
+    },
   ],
   total: 2,
   next_cursor: null,

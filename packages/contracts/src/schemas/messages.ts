@@ -11,9 +11,7 @@ import { EXAMPLE_TIMES, NON_BLANK, example, zCursorPage, zDateTimeInput, zQueryI
 /** Longest wait the API holds a request for. */
 export const MAX_WAIT_SECONDS = 300;
 
-const queryBoolean = z
-  .enum(["true", "false"], { error: 'Must be "true" or "false"' })
-  .transform((v) => v === "true");
+const queryBoolean = z.enum(["true", "false"], { error: 'Must be "true" or "false"' }).transform((v) => v === "true");
 const queryTimestamp = zDateTimeInput();
 
 export const zMailAddress = z.object({ address: z.string(), name: z.string().nullable() });
@@ -47,7 +45,9 @@ export const zInboxMessage = z.object({
   sent_message_id: z
     .string()
     .nullable()
-    .describe("The msg_… id that send returned when this is the copy of a message sent from this server; null for mail from outside"),
+    .describe(
+      "The msg_… id that send returned when this is the copy of a message sent from this server; null for mail from outside",
+    ),
   seen: z.boolean(),
   size: z.number().int().describe("Bytes, as stored"),
   has_attachments: z.boolean(),
@@ -103,12 +103,7 @@ const zStrictBoolean = z.union([z.literal(true), z.literal(false)], {
 export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zStrictBoolean });
 
 const zWaitFilter = (label: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, `${label} must not be blank`)
-    .max(200, `${label} must be at most 200 characters`)
-    .meta(NON_BLANK);
+  z.string().trim().min(1, `${label} must not be blank`).max(200, `${label} must be at most 200 characters`).meta(NON_BLANK);
 
 export const zWaitInput = z.object({
   account_id: zId("mailbox"),
@@ -215,7 +210,8 @@ const exampleHeaders = [
   { name: "To", value: "info+orders@example.com" },
   { name: "Subject", value: "Your order #10482 has shipped" },
 ];
-const exampleText = "Good news: your order #10482 is on its way and should arrive on Monday.\n\nTrack it at https://shop.example.org/track/10482";
+const exampleText =
+  "Good news: your order #10482 is on its way and should arrive on Monday.\n\nTrack it at https://shop.example.org/track/10482";
 const exampleMessage = {
   ...exampleInboxMessage,
   account_id: EXAMPLE_IDS.mailbox,

@@ -45,10 +45,7 @@ const zSendAddress = z
   .meta({ pattern: SEND_ADDRESS, description: "addr@example.com or Name <addr@example.com>" });
 
 /** One address or several, as document 1 allows both. */
-const zAddressList = z.union([
-  zSendAddress,
-  z.array(zSendAddress).min(1, "Give at least one address").max(SEND_MAX_RECIPIENTS),
-]);
+const zAddressList = z.union([zSendAddress, z.array(zSendAddress).min(1, "Give at least one address").max(SEND_MAX_RECIPIENTS)]);
 
 const CUSTOM_HEADER = /^[Xx]-[A-Za-z0-9-]{1,76}$/;
 
@@ -105,9 +102,7 @@ export const SEND_STATUSES = ["sent", "queued"] as const;
 
 export const zSendResult = z.object({
   message_id: z.string().describe("msg_…; GET /messages/{message_id} shows each recipient's delivery"),
-  status: z
-    .enum(SEND_STATUSES)
-    .describe("sent: every recipient was handed over already; queued: some are still to be delivered"),
+  status: z.enum(SEND_STATUSES).describe("sent: every recipient was handed over already; queued: some are still to be delivered"),
 });
 export type SendResult = z.infer<typeof zSendResult>;
 

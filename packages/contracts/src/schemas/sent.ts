@@ -60,7 +60,7 @@ export const zSentListItem = z
   })
   .meta({
     examples: [
-        {
+      {
         id: "msg_01knq8z3y6d5v2c9x8w7t6s5r4",
         from: "orders@shop.example.com",
         to: ["ada@example.org"],

@@ -1,10 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import type {
-  DeliveryTable,
-  IdempotencyKeyTable,
-  OutboundMessageTable,
-  ServerKeyTable,
-} from "../delivery/delivery.table.js";
+import type { DeliveryTable, IdempotencyKeyTable, OutboundMessageTable, ServerKeyTable } from "../delivery/delivery.table.js";
 import type { DomainTable } from "../domains/domain.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
 import type { MailboxTable } from "../mailboxes/mailbox.table.js";

@@ -27,18 +27,15 @@ function headerBlock(raw: Buffer): Buffer {
  * headers) from MAILER-DAEMON, ready to go into the sender's inbox. Built before the transaction
  * that records the bounce, stored inside it: the notice exists exactly when the bounce does.
  */
-export async function prepareBounceNotice(
-  deps: CoreDeps,
-  hosted: HostedStore,
-  facts: BounceFacts,
-): Promise<PreparedHostedMail> {
+export async function prepareBounceNotice(deps: CoreDeps, hosted: HostedStore, facts: BounceFacts): Promise<PreparedHostedMail> {
   const hostname = deps.config.hostname;
   const reason =
     facts.status === "bounced"
       ? `The recipient's server refused the message:\r\n\r\n    ${facts.response}`
       : `It could not be delivered within ${deps.config.sending.maxDeliveryHours} hours ` +
         `(${facts.attempts} attempt${facts.attempts === 1 ? "" : "s"}). The last error was:\r\n\r\n    ${facts.response}`;
-  const statusCode = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(facts.response)?.[1] ?? (facts.status === "bounced" ? "5.0.0" : "4.4.7");
+  const statusCode =
+    /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(facts.response)?.[1] ?? (facts.status === "bounced" ? "5.0.0" : "4.4.7");
   const composer = new MailComposer({
     from: { name: "Mail Delivery System", address: `mailer-daemon@${hostname}` },
     to: facts.sender,

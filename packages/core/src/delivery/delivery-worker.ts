@@ -49,7 +49,8 @@ export class DeliveryWorker {
   private readonly leaseSeconds: number;
   private readonly log;
   /** Results waiting to be recorded together (one statement per turn of the event loop). */
-  private readonly results: { result: DeliveryResult; resolve: (recorded: boolean) => void; reject: (err: unknown) => void }[] = [];
+  private readonly results: { result: DeliveryResult; resolve: (recorded: boolean) => void; reject: (err: unknown) => void }[] =
+    [];
   private resultsScheduled = false;
 
   constructor(
@@ -68,11 +69,14 @@ export class DeliveryWorker {
     if (this.running) return this;
     this.running = true;
     this.loop = this.run();
-    this.heartbeat = setInterval(() => {
-      renewLeases(this.deps.db, [...this.heldTokens.keys()], this.leaseSeconds).catch((err: unknown) =>
-        this.log.warn({ err }, "renewing delivery leases failed"),
-      );
-    }, (this.leaseSeconds * 1000) / 3);
+    this.heartbeat = setInterval(
+      () => {
+        renewLeases(this.deps.db, [...this.heldTokens.keys()], this.leaseSeconds).catch((err: unknown) =>
+          this.log.warn({ err }, "renewing delivery leases failed"),
+        );
+      },
+      (this.leaseSeconds * 1000) / 3,
+    );
     this.heartbeat.unref();
     return this;
   }
@@ -148,7 +152,10 @@ export class DeliveryWorker {
 
   /** The claimed rows' messages in one query; when it fails, each row is handed back and claimed again. */
   private messagesFor(rows: DeliveryRow[]): Promise<Map<string, OutboundForDelivery>> {
-    return findOutboundForDeliveries(this.deps.db, rows.map((r) => r.message_id)).catch((err: unknown) => {
+    return findOutboundForDeliveries(
+      this.deps.db,
+      rows.map((r) => r.message_id),
+    ).catch((err: unknown) => {
       this.log.warn({ err }, "reading claimed messages failed");
       return new Map<string, OutboundForDelivery>();
     });
@@ -163,7 +170,10 @@ export class DeliveryWorker {
       setImmediate(() => {
         this.resultsScheduled = false;
         const batch = this.results.splice(0);
-        finishDeliveries(this.deps.db, batch.map((b) => b.result)).then(
+        finishDeliveries(
+          this.deps.db,
+          batch.map((b) => b.result),
+        ).then(
           (recorded) => {
             for (const b of batch) b.resolve(recorded.has(b.result.id));
           },
@@ -248,7 +258,12 @@ export class DeliveryWorker {
       }
       after();
       log.info(
-        { status: step.status, recipientDomain: row.recipient.slice(row.recipient.indexOf("@") + 1), response: patch.last_response, bounceNotice: Boolean(notice) },
+        {
+          status: step.status,
+          recipientDomain: row.recipient.slice(row.recipient.indexOf("@") + 1),
+          response: patch.last_response,
+          bounceNotice: Boolean(notice),
+        },
         "delivery attempt",
       );
     } catch (err) {

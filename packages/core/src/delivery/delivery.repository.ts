@@ -1,16 +1,13 @@
 import { sql, type Compilable } from "kysely";
 import type { Executor } from "../db/database.js";
-import type {
-  DeliveryRow,
-  DeliveryTable,
-  NewDeliveryRow,
-  NewOutboundMessageRow,
-  OutboundMessageRow,
-} from "./delivery.table.js";
+import type { DeliveryRow, DeliveryTable, NewDeliveryRow, NewOutboundMessageRow, OutboundMessageRow } from "./delivery.table.js";
 
 /** The inserts that record a send (its message and one row per recipient), to run in one statement. */
 export function outboundInserts(db: Executor, message: NewOutboundMessageRow, deliveries: NewDeliveryRow[]): Compilable[] {
-  return [db.insertInto("outbound_messages").values(message), ...(deliveries.length > 0 ? [db.insertInto("deliveries").values(deliveries)] : [])];
+  return [
+    db.insertInto("outbound_messages").values(message),
+    ...(deliveries.length > 0 ? [db.insertInto("deliveries").values(deliveries)] : []),
+  ];
 }
 
 export async function findTenantOutboundMessage(
@@ -49,7 +46,10 @@ export type OutboundForDelivery = Pick<
 >;
 
 /** What a worker needs to send its claimed recipients' copies: each message once, by id. */
-export async function findOutboundForDeliveries(db: Executor, messageIds: readonly string[]): Promise<Map<string, OutboundForDelivery>> {
+export async function findOutboundForDeliveries(
+  db: Executor,
+  messageIds: readonly string[],
+): Promise<Map<string, OutboundForDelivery>> {
   if (messageIds.length === 0) return new Map();
   const rows = await db
     .selectFrom("outbound_messages")
@@ -102,7 +102,9 @@ export async function claimDueDeliveries(
     })
     .where("id", "in", (eb) =>
       eb
-        .selectFrom((inner) => inner.selectFrom("expired").select("id").unionAll(inner.selectFrom("due").select("id")).as("claimable"))
+        .selectFrom((inner) =>
+          inner.selectFrom("expired").select("id").unionAll(inner.selectFrom("due").select("id")).as("claimable"),
+        )
         .select("claimable.id")
         .limit(limit),
     )

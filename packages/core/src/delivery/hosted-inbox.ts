@@ -22,7 +22,10 @@ export function createHostedStore(deps: CoreDeps, signal: NewMailSignal | undefi
     async prepare(mail: HostedMail) {
       const id = newId("message");
       const fromDomain = mail.envelopeFrom ? mail.envelopeFrom.slice(mail.envelopeFrom.lastIndexOf("@") + 1) : hostname;
-      const dkimDomain = /\bd=([a-z0-9.-]+)/i.exec(/^DKIM-Signature:[\s\S]*?\r\n(?![ \t])/i.exec(mail.raw.toString("latin1", 0, 4096))?.[0] ?? "")?.[1] ?? null;
+      const dkimDomain =
+        /\bd=([a-z0-9.-]+)/i.exec(
+          /^DKIM-Signature:[\s\S]*?\r\n(?![ \t])/i.exec(mail.raw.toString("latin1", 0, 4096))?.[0] ?? "",
+        )?.[1] ?? null;
       const header =
         `Authentication-Results: ${hostname}; auth=pass (authenticated local sender)` +
         (dkimDomain ? `;\r\n\tdkim=pass (signed here) header.d=${dkimDomain}` : "") +
@@ -58,7 +61,10 @@ export function createHostedStore(deps: CoreDeps, signal: NewMailSignal | undefi
         announce: (stored) => announceStored(deps, signal, message, stored),
         async store(trx) {
           const [stored] = await storeMessagesIn(trx, [message]);
-          return { messageIds: stored!.copies.map((c) => c.id), afterCommit: () => announceStored(deps, signal, message, stored!) };
+          return {
+            messageIds: stored!.copies.map((c) => c.id),
+            afterCommit: () => announceStored(deps, signal, message, stored!),
+          };
         },
       };
     },

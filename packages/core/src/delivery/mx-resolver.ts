@@ -75,7 +75,10 @@ type HostAddresses =
  */
 async function resolveHost(resolver: Resolver, name: string): Promise<HostAddresses> {
   let failure: string | undefined;
-  for (const [family, type] of [["resolve4", "A"], ["resolve6", "AAAA"]] as const) {
+  for (const [family, type] of [
+    ["resolve4", "A"],
+    ["resolve6", "AAAA"],
+  ] as const) {
     try {
       const found = await resolver[family](name);
       if (found.length > 0) return { kind: "found", addresses: found };

@@ -20,17 +20,8 @@ export async function findTenantDomain(db: Executor, tenantId: string, id: strin
   return db.selectFrom("domains").selectAll().where("id", "=", id).where("tenant_id", "=", tenantId).executeTakeFirst();
 }
 
-export async function findTenantDomainByName(
-  db: Executor,
-  tenantId: string,
-  name: string,
-): Promise<DomainRow | undefined> {
-  return db
-    .selectFrom("domains")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("name", "=", name)
-    .executeTakeFirst();
+export async function findTenantDomainByName(db: Executor, tenantId: string, name: string): Promise<DomainRow | undefined> {
+  return db.selectFrom("domains").selectAll().where("tenant_id", "=", tenantId).where("name", "=", name).executeTakeFirst();
 }
 
 /** The tenant that owns a verified name, unless it is `tenantId` itself. */
@@ -56,7 +47,10 @@ export async function listTenantDomains(
 ): Promise<DomainRow[]> {
   let query = db.selectFrom("domains").selectAll().where("tenant_id", "=", tenantId);
   if (page.after !== undefined) query = query.where("id", ">", page.after);
-  return query.orderBy("id").limit(page.limit + 1).execute();
+  return query
+    .orderBy("id")
+    .limit(page.limit + 1)
+    .execute();
 }
 
 export async function countTenantDomains(db: Executor, tenantId: string): Promise<number> {
@@ -69,12 +63,7 @@ export async function countTenantDomains(db: Executor, tenantId: string): Promis
 }
 
 export async function deleteTenantDomain(db: Executor, tenantId: string, id: string): Promise<DomainRow | undefined> {
-  return db
-    .deleteFrom("domains")
-    .where("id", "=", id)
-    .where("tenant_id", "=", tenantId)
-    .returningAll()
-    .executeTakeFirst();
+  return db.deleteFrom("domains").where("id", "=", id).where("tenant_id", "=", tenantId).returningAll().executeTakeFirst();
 }
 
 export async function setRequireDkim(db: Executor, id: string, requireDkim: boolean): Promise<DomainRow> {
@@ -87,7 +76,12 @@ export async function setRequireDkim(db: Executor, id: string, requireDkim: bool
 }
 
 export async function setCatchAll(db: Executor, id: string, mailboxId: string | null): Promise<DomainRow | undefined> {
-  return db.updateTable("domains").set({ catch_all_mailbox_id: mailboxId }).where("id", "=", id).returningAll().executeTakeFirst();
+  return db
+    .updateTable("domains")
+    .set({ catch_all_mailbox_id: mailboxId })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export interface CheckOutcome {

@@ -54,8 +54,7 @@ function dnsRecords(row: DomainRow, hostname: string): DnsRecord[] {
 }
 
 const notFound = (id: string) => new MailroomError("DOMAIN_NOT_FOUND", `Domain ${id} not found`);
-const taken = (name: string) =>
-  new MailroomError("DOMAIN_TAKEN", `${name} is already verified by another account`);
+const taken = (name: string) => new MailroomError("DOMAIN_TAKEN", `${name} is already verified by another account`);
 
 async function mustFind(deps: CoreDeps, tenantId: string, id: string): Promise<DomainRow> {
   const row = await findTenantDomain(deps.db, tenantId, id);
@@ -188,10 +187,7 @@ export async function deleteDomain(
     const mailboxes = await countMailboxesOnDomain(trx, row.id);
     if (mailboxes > 0 && !options.force) {
       const count = `${mailboxes} mailbox${mailboxes === 1 ? "" : "es"}`;
-      throw new MailroomError(
-        "DOMAIN_HAS_MAILBOXES",
-        `${row.name} still has ${count}; delete them first or pass force=true`,
-      );
+      throw new MailroomError("DOMAIN_HAS_MAILBOXES", `${row.name} still has ${count}; delete them first or pass force=true`);
     }
     // Mailboxes (and, through them, their mail) go with the domain: foreign keys cascade.
     return deleteTenantDomain(trx, tenantId, row.id);

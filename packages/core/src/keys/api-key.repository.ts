@@ -65,7 +65,11 @@ export interface KeyWithTenantCounted extends KeyWithTenant {
  * one-minute window, in ONE statement. `count` is the window's count after them. A revoked key is
  * not counted. Run on the counters connection: a count may be lost in a crash, never a key.
  */
-export async function findKeyAndCountRequests(db: Executor, secretHash: string, requests: number): Promise<KeyWithTenantCounted | undefined> {
+export async function findKeyAndCountRequests(
+  db: Executor,
+  secretHash: string,
+  requests: number,
+): Promise<KeyWithTenantCounted | undefined> {
   const { rows } = await sql<{
     key_id: string;
     revoked_at: Date | null;

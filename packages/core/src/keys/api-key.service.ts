@@ -1,21 +1,11 @@
-import {
-  ADMIN_KEY_PREFIX,
-  API_KEY_PREFIX,
-  MailroomError,
-  type ApiKey,
-  type Tenant,
-} from "@mailroom/contracts";
+import { ADMIN_KEY_PREFIX, API_KEY_PREFIX, MailroomError, type ApiKey, type Tenant } from "@mailroom/contracts";
 import type { Executor } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { newId, randomSecret } from "../ids.js";
 import { toTenant } from "../tenants/tenant.service.js";
 import { findTenantById } from "../tenants/tenant.repository.js";
 import { consumeRateLimit, countedRequest, type RateLimitState } from "../rate-limit/rate-limit.service.js";
-import {
-  insertApiKey,
-  listActiveApiKeys,
-  revokeApiKeyRow,
-} from "./api-key.repository.js";
+import { insertApiKey, listActiveApiKeys, revokeApiKeyRow } from "./api-key.repository.js";
 import type { ApiKeyRow } from "./api-key.table.js";
 import type { KeyLookup } from "./key-lookup.js";
 import { hashSecret, sameHash } from "./secret-hash.js";

@@ -28,18 +28,16 @@ export function parseMailboxAddress(raw: string, reservedPrefixes: readonly stri
     });
   }
   if (parts.localPart.includes(TAG_SEPARATOR)) {
-    throw new MailroomError("VALIDATION_ERROR", undefined, { details: [{ path: ["email"], message: MAILBOX_NAME_PLUS_MESSAGE }] });
+    throw new MailroomError("VALIDATION_ERROR", undefined, {
+      details: [{ path: ["email"], message: MAILBOX_NAME_PLUS_MESSAGE }],
+    });
   }
   checkLocalPart(parts.localPart, reservedPrefixes);
   return { ...parts, address: `${parts.localPart}@${parts.domain}` };
 }
 
 /** The hosting-style API gives the parts separately; same rules. */
-export function mailboxAddressFromParts(
-  username: string,
-  domain: string,
-  reservedPrefixes: readonly string[],
-): MailboxAddress {
+export function mailboxAddressFromParts(username: string, domain: string, reservedPrefixes: readonly string[]): MailboxAddress {
   return parseMailboxAddress(`${username.trim()}@${domain.trim()}`, reservedPrefixes);
 }
 

@@ -40,11 +40,7 @@ export async function findMailboxByAddress(db: Executor, address: string): Promi
 
 /** An expired mailbox frees its address at once, without waiting for the purge. */
 export async function deleteExpiredMailboxByAddress(db: Executor, address: string): Promise<void> {
-  await db
-    .deleteFrom("mailboxes")
-    .where("address", "=", address)
-    .where("expires_at", "<=", sql<Date>`now()`)
-    .execute();
+  await db.deleteFrom("mailboxes").where("address", "=", address).where("expires_at", "<=", sql<Date>`now()`).execute();
 }
 
 /** Undefined when the address is taken: the unique index decides, even between concurrent creates. */
@@ -139,11 +135,7 @@ export async function updateTenantMailbox(
 }
 
 export async function deleteTenantMailbox(db: Executor, tenantId: string, id: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom("mailboxes")
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  const result = await db.deleteFrom("mailboxes").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
   return Number(result.numDeletedRows ?? 0n) > 0;
 }
 
@@ -174,7 +166,12 @@ export async function findDeliverableMailboxRow(db: Executor, address: string): 
 /** Which of `ids` are active custom domains. */
 export async function findActiveDomainIds(db: Executor, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom("domains").select("id").where("id", "in", [...ids]).where("status", "=", "active").execute();
+  const rows = await db
+    .selectFrom("domains")
+    .select("id")
+    .where("id", "in", [...ids])
+    .where("status", "=", "active")
+    .execute();
   return new Set(rows.map((r) => r.id));
 }
 

@@ -190,7 +190,14 @@ export async function listMailboxes(
 export async function searchMailboxes(
   deps: CoreDeps,
   tenantId: string,
-  query: { page: number; pageSize: number; tag?: string | undefined; like?: boolean | undefined; pin?: boolean | undefined; search?: string | undefined },
+  query: {
+    page: number;
+    pageSize: number;
+    tag?: string | undefined;
+    like?: boolean | undefined;
+    pin?: boolean | undefined;
+    search?: string | undefined;
+  },
 ): Promise<{ mailboxes: MailboxView[]; total: number }> {
   const filters: MailboxFilters = {
     tag: query.tag,

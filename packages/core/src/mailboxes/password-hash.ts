@@ -15,9 +15,7 @@ function derive(password: string, salt: Buffer, options: ScryptOptions, keyLengt
   return new Promise((resolve, reject) => {
     // 128·N·r bytes, with headroom: Node's default maxmem (32 MiB) is too tight for N above 2^14.
     const maxmem = 256 * (options.N ?? 16384) * (options.r ?? 8);
-    scrypt(password.normalize("NFKC"), salt, keyLength, { ...options, maxmem }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
+    scrypt(password.normalize("NFKC"), salt, keyLength, { ...options, maxmem }, (err, key) => (err ? reject(err) : resolve(key)));
   });
 }
 

@@ -29,7 +29,11 @@ export interface GroupCommit {
  * batch fails, its messages are retried one by one, so one bad message cannot fail its
  * neighbours; whatever still fails is rejected and its sender gets a 4xx.
  */
-export function createGroupCommit(deps: CoreDeps, signal: NewMailSignal | undefined, options: GroupCommitOptions = {}): GroupCommit {
+export function createGroupCommit(
+  deps: CoreDeps,
+  signal: NewMailSignal | undefined,
+  options: GroupCommitOptions = {},
+): GroupCommit {
   const maxMessages = options.maxMessages ?? 100;
   // Bounded so a batch of big messages cannot spike memory (the statement holds copies of them).
   const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
@@ -51,7 +55,11 @@ export function createGroupCommit(deps: CoreDeps, signal: NewMailSignal | undefi
     while (waiting.length > 0 && inFlight < maxInFlight) {
       let bytes = 0;
       let count = 0;
-      while (count < waiting.length && count < maxMessages && (count === 0 || bytes + waiting[count]!.message.raw.length <= maxBytes)) {
+      while (
+        count < waiting.length &&
+        count < maxMessages &&
+        (count === 0 || bytes + waiting[count]!.message.raw.length <= maxBytes)
+      ) {
         bytes += waiting[count]!.message.raw.length;
         count++;
       }
@@ -66,11 +74,20 @@ export function createGroupCommit(deps: CoreDeps, signal: NewMailSignal | undefi
 
   async function commit(batch: Waiting[]): Promise<void> {
     try {
-      settle(batch, await storeMessagesIn(deps.db, batch.map((w) => w.message)));
+      settle(
+        batch,
+        await storeMessagesIn(
+          deps.db,
+          batch.map((w) => w.message),
+        ),
+      );
       return;
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
-      deps.logger.warn({ err: err instanceof Error ? err.message : String(err), messages: batch.length }, "group commit failed; storing its messages one by one");
+      deps.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), messages: batch.length },
+        "group commit failed; storing its messages one by one",
+      );
     }
     for (const w of batch) {
       try {

@@ -54,7 +54,11 @@ export async function storeMessagesIn(executor: Executor, messages: IncomingMess
 }
 
 /** The rows that store `messages` (for insertMessagesAndNotify), and what each stored. */
-export function messageRows(messages: IncomingMessage[]): { contents: NewMessageContentRow[]; copies: NewMessageRow[]; stored: StoredCopies[] } {
+export function messageRows(messages: IncomingMessage[]): {
+  contents: NewMessageContentRow[];
+  copies: NewMessageRow[];
+  stored: StoredCopies[];
+} {
   const contents: NewMessageContentRow[] = [];
   const copies: NewMessageRow[] = [];
   const stored = messages.map((message) => {

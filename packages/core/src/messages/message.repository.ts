@@ -23,7 +23,9 @@ export async function insertMessagesAndNotify(
   if (inserts.length === 0) return;
   const payloads = copies.map((c) => `${c.mailbox_id}:${c.id}`);
   const ctes = sql.join(inserts.map((insert, i) => sql`${sql.ref(`insert_${i}`)} as (${insert})`));
-  await sql`with ${ctes} select pg_notify(${NEW_MAIL_CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(executor);
+  await sql`with ${ctes} select pg_notify(${NEW_MAIL_CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(
+    executor,
+  );
 }
 
 export interface InboxQuery {
@@ -35,7 +37,12 @@ export interface InboxQuery {
 }
 
 /** Newest first: ids are time-ordered, so `id < cursor` pages stably while mail keeps arriving. */
-export async function listMailboxMessages(db: Executor, tenantId: string, mailboxId: string, query: InboxQuery): Promise<MessageRow[]> {
+export async function listMailboxMessages(
+  db: Executor,
+  tenantId: string,
+  mailboxId: string,
+  query: InboxQuery,
+): Promise<MessageRow[]> {
   let q = db.selectFrom("messages").selectAll().where("mailbox_id", "=", mailboxId).where("tenant_id", "=", tenantId);
   if (query.cursor !== undefined) q = q.where("id", "<", query.cursor);
   if (query.unreadOnly) q = q.where("seen", "=", false);
@@ -108,12 +115,7 @@ export async function setMessageSeen(db: Executor, tenantId: string, id: string,
 }
 
 export async function deleteTenantMessage(trx: Executor, tenantId: string, id: string): Promise<MessageRow | undefined> {
-  return trx
-    .deleteFrom("messages")
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirst();
+  return trx.deleteFrom("messages").where("tenant_id", "=", tenantId).where("id", "=", id).returningAll().executeTakeFirst();
 }
 
 const unreferenced = sql<boolean>`not exists (select 1 from messages m where m.content_id = message_contents.id)`;

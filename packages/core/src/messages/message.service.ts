@@ -153,12 +153,7 @@ export async function getMessage(deps: CoreDeps, tenantId: string, id: string): 
 }
 
 /** The temp-mail-style API names the mailbox in the path too: a message of another mailbox is not found. */
-export async function getMailboxMessage(
-  deps: CoreDeps,
-  tenantId: string,
-  mailboxId: string,
-  id: string,
-): Promise<MessageDetail> {
+export async function getMailboxMessage(deps: CoreDeps, tenantId: string, mailboxId: string, id: string): Promise<MessageDetail> {
   await requireMailbox(deps, tenantId, mailboxId);
   const row = await requireMessage(deps, tenantId, id);
   if (row.mailbox_id !== mailboxId) throw messageNotFound(id);

@@ -56,8 +56,8 @@ export class NewMailSignal {
   whenSubscribed(mailboxId: string): Promise<void> {
     if ((this.ready.get(mailboxId) ?? 0) > 0) return Promise.resolve();
     return new Promise((resolve) => {
-      let waiters = this.readyWaiters.get(mailboxId);
-      if (!waiters) this.readyWaiters.set(mailboxId, (waiters = new Set()));
+      const waiters = this.readyWaiters.get(mailboxId) ?? new Set();
+      this.readyWaiters.set(mailboxId, waiters);
       waiters.add(resolve);
     });
   }

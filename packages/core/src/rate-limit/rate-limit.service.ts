@@ -25,9 +25,7 @@ export async function consumeRateLimit(
   const row = await (deps.countersDb ?? deps.db)
     .insertInto("rate_limit_windows")
     .values({ subject, window_start: sql<Date>`date_trunc('minute', now())`, count: 1 })
-    .onConflict((oc) =>
-      oc.columns(["subject", "window_start"]).doUpdateSet({ count: sql<number>`rate_limit_windows.count + 1` }),
-    )
+    .onConflict((oc) => oc.columns(["subject", "window_start"]).doUpdateSet({ count: sql<number>`rate_limit_windows.count + 1` }))
     .returning(["count", "window_start"])
     .executeTakeFirstOrThrow();
   return countedRequest(deps, row.count, row.window_start, limit, keyId);

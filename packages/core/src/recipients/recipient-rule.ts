@@ -90,10 +90,24 @@ export async function decideRecipients(deps: CoreDeps, rawAddresses: readonly st
     const found = mailboxes.get(w.base);
     const mailbox = found && found.domain_id === domainId ? found : undefined;
     if (mailbox && mailboxReceives(stateOf(mailbox), deps.config, activeIds)) {
-      return { kind: "mailbox", address: w.address, mailboxId: mailbox.id, tenantId: mailbox.tenant_id, tag: w.tag, viaCatchAll: false };
+      return {
+        kind: "mailbox",
+        address: w.address,
+        mailboxId: mailbox.id,
+        tenantId: mailbox.tenant_id,
+        tag: w.tag,
+        viaCatchAll: false,
+      };
     }
     if (mailbox?.status === "disabled" || !custom?.catchAll) return { kind: "unknown", address: w.address };
-    return { kind: "mailbox", address: w.address, mailboxId: custom.catchAll.id, tenantId: custom.catchAll.tenantId, tag: w.tag, viaCatchAll: true };
+    return {
+      kind: "mailbox",
+      address: w.address,
+      mailboxId: custom.catchAll.id,
+      tenantId: custom.catchAll.tenantId,
+      tag: w.tag,
+      viaCatchAll: true,
+    };
   });
 }
 
@@ -126,7 +140,10 @@ async function activeDomains(deps: CoreDeps, names: string[]): Promise<Map<strin
   return new Map(
     rows.map((r) => [
       r.name,
-      { id: r.id, catchAll: r.catch_all_id && r.catch_all_tenant_id ? { id: r.catch_all_id, tenantId: r.catch_all_tenant_id } : null },
+      {
+        id: r.id,
+        catchAll: r.catch_all_id && r.catch_all_tenant_id ? { id: r.catch_all_id, tenantId: r.catch_all_tenant_id } : null,
+      },
     ]),
   );
 }
@@ -145,7 +162,15 @@ async function mailboxesAt(deps: CoreDeps, addresses: string[]): Promise<Map<str
   if (addresses.length === 0) return new Map();
   const rows: MailboxAt[] = await deps.db
     .selectFrom("mailboxes")
-    .select(["id", "tenant_id", "address", "domain", "domain_id", "status", sql<boolean>`(expires_at is null or expires_at > now())`.as("unexpired")])
+    .select([
+      "id",
+      "tenant_id",
+      "address",
+      "domain",
+      "domain_id",
+      "status",
+      sql<boolean>`(expires_at is null or expires_at > now())`.as("unexpired"),
+    ])
     .where("address", "in", addresses)
     .execute();
   return new Map(rows.map((r) => [r.address, r]));

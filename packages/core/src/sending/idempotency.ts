@@ -49,13 +49,7 @@ export async function findReplay<T>(db: Executor, tenantId: string, key: string,
  * the primary key until this one commits or rolls back, then finds our row (→ replay or 409):
  * so one key sends at most once, however the requests race.
  */
-export async function claimKey(
-  trx: Executor,
-  tenantId: string,
-  key: string,
-  hash: string,
-  response: unknown,
-): Promise<boolean> {
+export async function claimKey(trx: Executor, tenantId: string, key: string, hash: string, response: unknown): Promise<boolean> {
   await trx
     .deleteFrom("idempotency_keys")
     .where("tenant_id", "=", tenantId)

@@ -75,7 +75,12 @@ export async function enqueueOutbound(
   const hostedRecipients = routes.flatMap((r) => (r.kind === "hosted" ? [r.recipient] : []));
   const hostedCopy: PreparedHostedMail | undefined =
     hostedRecipients.length > 0
-      ? await hosted.prepare({ raw: draft.raw, envelopeFrom: draft.fromAddress, recipients: hostedRecipients, sentMessageId: messageId })
+      ? await hosted.prepare({
+          raw: draft.raw,
+          envelopeFrom: draft.fromAddress,
+          recipients: hostedRecipients,
+          sentMessageId: messageId,
+        })
       : undefined;
   const notices: PreparedHostedMail[] = [];
   if (draft.senderMailboxId) {
@@ -105,11 +110,35 @@ export async function enqueueOutbound(
     const base = { id: newId("delivery"), message_id: messageId, tenant_id: draft.tenantId, deliver_by: deliverBy };
     switch (r.kind) {
       case "hosted":
-        return { ...base, recipient: r.recipient.address, mailbox_id: r.recipient.mailboxId, copy_message_id: copyIdOf.get(r.recipient.mailboxId) ?? null, status: "sent", attempts: 1, next_attempt_at: null, last_response: "250 2.0.0 Stored in the mailbox" };
+        return {
+          ...base,
+          recipient: r.recipient.address,
+          mailbox_id: r.recipient.mailboxId,
+          copy_message_id: copyIdOf.get(r.recipient.mailboxId) ?? null,
+          status: "sent",
+          attempts: 1,
+          next_attempt_at: null,
+          last_response: "250 2.0.0 Stored in the mailbox",
+        };
       case "unknown":
-        return { ...base, recipient: r.address, mailbox_id: null, status: "bounced", attempts: 1, next_attempt_at: null, last_response: r.response };
+        return {
+          ...base,
+          recipient: r.address,
+          mailbox_id: null,
+          status: "bounced",
+          attempts: 1,
+          next_attempt_at: null,
+          last_response: r.response,
+        };
       case "remote":
-        return { ...base, recipient: r.address, mailbox_id: null, status: "queued", next_attempt_at: new Date(), last_response: null };
+        return {
+          ...base,
+          recipient: r.address,
+          mailbox_id: null,
+          status: "queued",
+          next_attempt_at: new Date(),
+          last_response: null,
+        };
       default:
         return r satisfies never;
     }

@@ -29,10 +29,7 @@ function addresses(value: string | string[] | undefined): ComposeAddress[] {
 }
 
 export function tooLarge(bytes: number, max: number): MailroomError {
-  return new MailroomError(
-    "MESSAGE_TOO_LARGE",
-    `The message is ${bytes} bytes; this server accepts at most ${max} bytes`,
-  );
+  return new MailroomError("MESSAGE_TOO_LARGE", `The message is ${bytes} bytes; this server accepts at most ${max} bytes`);
 }
 
 /** Base64 length → bytes, without decoding. */

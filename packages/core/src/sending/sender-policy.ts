@@ -57,7 +57,11 @@ export async function authorizeSender(
   if (isSystemDomain(deps.config, domainName)) {
     if (!row.mailbox_id) throw senderNotAllowed(address);
     const key = await systemKey();
-    return { address, mailboxId: row.mailbox_id, dkim: { domain: domainName, selector: key.selector, privateKeyPem: key.privateKeyPem } };
+    return {
+      address,
+      mailboxId: row.mailbox_id,
+      dkim: { domain: domainName, selector: key.selector, privateKeyPem: key.privateKeyPem },
+    };
   }
   if (!row.domain_status || !row.dkim_selector || !row.dkim_private_key) throw senderNotAllowed(address);
   if (row.domain_status !== "active") throw domainNotActive(address, domainName, row.domain_status);

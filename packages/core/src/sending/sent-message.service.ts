@@ -30,4 +30,3 @@ export async function findSentMessage(deps: CoreDeps, tenantId: string, id: stri
     })),
   };
 }
-

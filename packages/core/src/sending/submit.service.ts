@@ -23,7 +23,8 @@ export async function checkSender(deps: CoreDeps, sending: SendingContext, mailb
   try {
     return await authorizeSender(deps, sending.systemKey, mailbox.tenantId, mailbox.address);
   } catch (err) {
-    if (err instanceof MailroomError && err.code === "SENDER_NOT_ALLOWED") throw new SubmissionRefused(550, `5.7.1 ${err.message}`);
+    if (err instanceof MailroomError && err.code === "SENDER_NOT_ALLOWED")
+      throw new SubmissionRefused(550, `5.7.1 ${err.message}`);
     throw err;
   }
 }
@@ -51,7 +52,14 @@ export async function submitMessage(
   const messageIdHeader = existingId || newMessageIdHeader(mailbox.address);
   const signed = await signMessage(completeHeaders(raw, headers, messageIdHeader, new Date()), sender.dkim);
   const list = (name: string) =>
-    headers.filter((h) => h.name === name).flatMap((h) => h.value.split(",").map((v) => v.trim()).filter(Boolean));
+    headers
+      .filter((h) => h.name === name)
+      .flatMap((h) =>
+        h.value
+          .split(",")
+          .map((v) => v.trim())
+          .filter(Boolean),
+      );
   const result = await enqueueOutbound(deps, sending.hosted, {
     tenantId: mailbox.tenantId,
     fromAddress: mailbox.address,

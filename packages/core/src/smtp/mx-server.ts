@@ -57,7 +57,10 @@ export class MxSmtpServer extends SMTPServer {
       // Our own 421s are logged where they are decided; the library's (idle timeout, too many
       // unrecognised commands, a command line over its limit) are logged here, one line each.
       if (code === 421 && !ownCode) {
-        this.guards.log.info({ ip: plainIp(connection.remoteAddress), session: connection.id, reason: String(data) }, "smtp session closed");
+        this.guards.log.info(
+          { ip: plainIp(connection.remoteAddress), session: connection.id, reason: String(data) },
+          "smtp session closed",
+        );
       }
       return send(code, data, ownCode ? false : context);
     };

@@ -5,7 +5,12 @@ export function rfc5322Date(date: Date): string {
 
 /** Only visible ASCII: what a client sends in EHLO must not be able to break our header. */
 function safeToken(value: string): string {
-  return value.replace(/[^\x21-\x7e]/g, "").replace(/[()[\];\\]/g, "").slice(0, 255) || "unknown";
+  return (
+    value
+      .replace(/[^\x21-\x7e]/g, "")
+      .replace(/[()[\];\\]/g, "")
+      .slice(0, 255) || "unknown"
+  );
 }
 
 export interface ReceivedInfo {

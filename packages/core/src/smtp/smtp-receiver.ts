@@ -136,9 +136,7 @@ export async function startSmtpReceiver(
   /** Auth checks on the bytes as received, our headers on top, parse, store (group commit): then, and only then, 250. */
   async function deliver(held: HeldMessage, session: SMTPServerSession): Promise<string> {
     const original = await held.bytes();
-    const recipients = session.envelope.rcptTo
-      .map((a) => accepted.get(a))
-      .filter((r): r is AcceptedRecipient => r !== undefined);
+    const recipients = session.envelope.rcptTo.map((a) => accepted.get(a)).filter((r): r is AcceptedRecipient => r !== undefined);
     const id = newId("message");
     const ip = plainIp(session.remoteAddress);
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";

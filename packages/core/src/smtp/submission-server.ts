@@ -43,101 +43,108 @@ export async function startSubmissionServer(
   const user = (session: SMTPServerSession) => session.user as Mailbox;
 
   const limits = new SessionLimits(config.smtp.limits, log);
-  const server: MxSmtpServer = new MxSmtpServer({
-    name: config.hostname,
-    banner: "Mailroom submission",
-    size: config.smtp.maxMessageBytes,
-    authMethods: ["PLAIN", "LOGIN"],
-    authOptional: false,
-    // The library's own check knows nothing of loopback; onAuth decides (below).
-    allowInsecureAuth: true,
-    disabledCommands: tls ? [] : ["STARTTLS"],
-    ...(tls ?? {}),
-    maxRecipients: SUBMISSION_MAX_RECIPIENTS,
-    // Our replies carry their own enhanced codes (the library would derive 5.1.1 for every 550).
-    hideENHANCEDSTATUSCODES: true,
-    disableReverseLookup: true,
-    closeTimeout: SHUTDOWN_GRACE_MS,
-    maxClients: config.smtp.limits.maxSessions,
-    socketTimeout: config.smtp.limits.idleTimeoutMs,
-    logger: false,
+  const server: MxSmtpServer = new MxSmtpServer(
+    {
+      name: config.hostname,
+      banner: "Mailroom submission",
+      size: config.smtp.maxMessageBytes,
+      authMethods: ["PLAIN", "LOGIN"],
+      authOptional: false,
+      // The library's own check knows nothing of loopback; onAuth decides (below).
+      allowInsecureAuth: true,
+      disabledCommands: tls ? [] : ["STARTTLS"],
+      ...(tls ?? {}),
+      maxRecipients: SUBMISSION_MAX_RECIPIENTS,
+      // Our replies carry their own enhanced codes (the library would derive 5.1.1 for every 550).
+      hideENHANCEDSTATUSCODES: true,
+      disableReverseLookup: true,
+      closeTimeout: SHUTDOWN_GRACE_MS,
+      maxClients: config.smtp.limits.maxSessions,
+      socketTimeout: config.smtp.limits.idleTimeoutMs,
+      logger: false,
 
-    onAuth(auth, session, callback) {
-      const ip = plainIp(session.remoteAddress);
-      if (!session.secure && !isLoopback(ip) && !config.sending.allowInsecureAuth) {
-        callback(smtpError(538, "5.7.11 Encryption required: use STARTTLS before AUTH"));
-        return;
-      }
-      const address = (auth.username ?? "").trim().toLowerCase();
-      const password = auth.password ?? "";
-      (async () => {
-        if (await loginBlocked(deps, ip, address)) {
-          log.warn({ ip, address }, "submission login refused: too many failures");
-          return callback(smtpError(454, "4.7.0 Too many failed logins; try again later"));
+      onAuth(auth, session, callback) {
+        const ip = plainIp(session.remoteAddress);
+        if (!session.secure && !isLoopback(ip) && !config.sending.allowInsecureAuth) {
+          callback(smtpError(538, "5.7.11 Encryption required: use STARTTLS before AUTH"));
+          return;
         }
-        const mailbox = address ? await verifyMailboxPassword(deps, address, password) : null;
-        if (!mailbox) {
-          await recordLoginFailure(deps, ip, address);
-          log.info({ ip, address, method: auth.method }, "submission login failed");
-          return callback(smtpError(535, "5.7.8 Authentication credentials invalid"));
+        const address = (auth.username ?? "").trim().toLowerCase();
+        const password = auth.password ?? "";
+        (async () => {
+          if (await loginBlocked(deps, ip, address)) {
+            log.warn({ ip, address }, "submission login refused: too many failures");
+            return callback(smtpError(454, "4.7.0 Too many failed logins; try again later"));
+          }
+          const mailbox = address ? await verifyMailboxPassword(deps, address, password) : null;
+          if (!mailbox) {
+            await recordLoginFailure(deps, ip, address);
+            log.info({ ip, address, method: auth.method }, "submission login failed");
+            return callback(smtpError(535, "5.7.8 Authentication credentials invalid"));
+          }
+          log.info({ ip, mailboxId: mailbox.id, method: auth.method }, "submission login");
+          callback(null, { user: mailbox });
+        })().catch((err: unknown) => {
+          log.error({ err }, "submission login check failed");
+          callback(smtpError(454, "4.3.0 Temporary authentication failure"));
+        });
+      },
+
+      onMailFrom(address, session, callback) {
+        const mailbox = user(session);
+        if (address.address.toLowerCase() !== mailbox.address) {
+          return callback(smtpError(553, `5.7.1 You may only send as ${mailbox.address}`));
         }
-        log.info({ ip, mailboxId: mailbox.id, method: auth.method }, "submission login");
-        callback(null, { user: mailbox });
-      })().catch((err: unknown) => {
-        log.error({ err }, "submission login check failed");
-        callback(smtpError(454, "4.3.0 Temporary authentication failure"));
-      });
-    },
+        // The sender rule of POST /send, asked here too so a refused sender learns before DATA.
+        checkSender(deps, sending, mailbox).then(
+          () => callback(),
+          (err: unknown) => {
+            if (err instanceof SubmissionRefused) return callback(smtpError(err.responseCode, err.message));
+            log.error({ err }, "sender check failed");
+            callback(smtpError(451, "4.3.0 Temporary failure checking the sender, try again later"));
+          },
+        );
+      },
 
-    onMailFrom(address, session, callback) {
-      const mailbox = user(session);
-      if (address.address.toLowerCase() !== mailbox.address) {
-        return callback(smtpError(553, `5.7.1 You may only send as ${mailbox.address}`));
-      }
-      // The sender rule of POST /send, asked here too so a refused sender learns before DATA.
-      checkSender(deps, sending, mailbox).then(
-        () => callback(),
-        (err: unknown) => {
-          if (err instanceof SubmissionRefused) return callback(smtpError(err.responseCode, err.message));
-          log.error({ err }, "sender check failed");
-          callback(smtpError(451, "4.3.0 Temporary failure checking the sender, try again later"));
-        },
-      );
-    },
+      onRcptTo(address, _session, callback) {
+        if (!splitMailboxAddress(address.address.toLowerCase())) {
+          return callback(smtpError(553, "5.1.3 Invalid recipient address"));
+        }
+        callback();
+      },
 
-    onRcptTo(address, _session, callback) {
-      if (!splitMailboxAddress(address.address.toLowerCase())) {
-        return callback(smtpError(553, "5.1.3 Invalid recipient address"));
-      }
-      callback();
+      onData(stream, session, callback) {
+        server.watchData(stream, session);
+        holdMessage(stream, config.smtp.maxMessageBytes, memory).then(
+          (held) => {
+            if (!held) return callback(smtpError(552, `5.3.4 Message exceeds the ${config.smtp.maxMessageBytes}-byte limit`));
+            const recipients = session.envelope.rcptTo.map((r) => r.address);
+            const context = { session: session.id, ip: plainIp(session.remoteAddress), size: held.size };
+            held
+              .bytes()
+              .then((raw) => submitMessage(deps, sending, user(session), recipients, raw))
+              .finally(() => held.release())
+              .then(
+                (result) => callback(null, `2.0.0 Queued as ${result.messageId}`),
+                (err: unknown) =>
+                  callback(
+                    messageFailureReply(
+                      err instanceof SubmissionRefused ? smtpError(err.responseCode, err.message) : err,
+                      log,
+                      context,
+                    ),
+                  ),
+              );
+          },
+          (err: unknown) => {
+            log.info({ err: err instanceof Error ? err.message : String(err), session: session.id }, "reading DATA failed");
+            callback(smtpError(451, "4.3.0 Error reading the message, try again later"));
+          },
+        );
+      },
     },
-
-    onData(stream, session, callback) {
-      server.watchData(stream, session);
-      holdMessage(stream, config.smtp.maxMessageBytes, memory).then(
-        (held) => {
-          if (!held) return callback(smtpError(552, `5.3.4 Message exceeds the ${config.smtp.maxMessageBytes}-byte limit`));
-          const recipients = session.envelope.rcptTo.map((r) => r.address);
-          const context = { session: session.id, ip: plainIp(session.remoteAddress), size: held.size };
-          held
-            .bytes()
-            .then((raw) => submitMessage(deps, sending, user(session), recipients, raw))
-            .finally(() => held.release())
-            .then(
-              (result) => callback(null, `2.0.0 Queued as ${result.messageId}`),
-              (err: unknown) =>
-                callback(
-                  messageFailureReply(err instanceof SubmissionRefused ? smtpError(err.responseCode, err.message) : err, log, context),
-                ),
-            );
-        },
-        (err: unknown) => {
-          log.info({ err: err instanceof Error ? err.message : String(err), session: session.id }, "reading DATA failed");
-          callback(smtpError(451, "4.3.0 Error reading the message, try again later"));
-        },
-      );
-    },
-  }, { greetPauseMs: SUBMISSION_GREET_PAUSE_MS, limits, dataTimeoutMs: config.smtp.limits.dataTimeoutMs, log });
+    { greetPauseMs: SUBMISSION_GREET_PAUSE_MS, limits, dataTimeoutMs: config.smtp.limits.dataTimeoutMs, log },
+  );
   server.on("error", (err) => log.warn({ err: err.message }, "submission server error"));
 
   await new Promise<void>((resolve, reject) => {

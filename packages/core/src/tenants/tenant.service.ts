@@ -10,10 +10,7 @@ export function toTenant(row: TenantRow): Tenant {
 }
 
 /** A tenant and its first API key, in one transaction. */
-export async function createTenant(
-  deps: CoreDeps,
-  input: CreateTenantInput,
-): Promise<{ tenant: Tenant; apiKey: CreatedApiKey }> {
+export async function createTenant(deps: CoreDeps, input: CreateTenantInput): Promise<{ tenant: Tenant; apiKey: CreatedApiKey }> {
   return deps.db.transaction().execute(async (trx) => {
     const row = await insertTenant(trx, { id: newId("tenant"), name: input.name, plan: input.plan });
     const apiKey = await issueApiKey(trx, row.id, { name: "default" });

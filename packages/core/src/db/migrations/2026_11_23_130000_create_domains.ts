@@ -8,9 +8,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id").onDelete("cascade"))
     // Lower-case ASCII (IDNs as punycode).
     .addColumn("name", "text", (c) => c.notNull())
-    .addColumn("status", "text", (c) =>
-      c.notNull().check(sql`status in ('pending_verification', 'active', 'failed')`),
-    )
+    .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('pending_verification', 'active', 'failed')`))
     .addColumn("verification_token", "text", (c) => c.notNull())
     .addColumn("dkim_selector", "text", (c) => c.notNull())
     .addColumn("dkim_private_key", "text", (c) => c.notNull())

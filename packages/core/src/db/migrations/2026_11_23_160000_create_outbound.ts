@@ -20,11 +20,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("source", "text", (c) => c.notNull().check(sql`source in ('api', 'submission', 'system')`))
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema
-    .createIndex("outbound_messages_tenant_idx")
-    .on("outbound_messages")
-    .columns(["tenant_id", "id"])
-    .execute();
+  await db.schema.createIndex("outbound_messages_tenant_idx").on("outbound_messages").columns(["tenant_id", "id"]).execute();
 
   // The queue: one row per recipient. Claimed with FOR UPDATE SKIP LOCKED under a lease
   // (locked_until), so many workers share it and a dead worker's claim runs out and is retried.
