@@ -36,7 +36,7 @@ export const messagesRouter = router({
     .input(zMessageIdInput)
     .output(z.union([zMessage, zSentMessage]))
     .query(async ({ ctx, input }) => {
-      // Sent messages (issue 6) answer here too: same msg_ ids, so a sender can follow its delivery.
+      // Sent messages answer here too: same msg_ ids, so a sender can follow its delivery.
       const sent = await ctx.core.sending.find(ctx.tenant.id, input.id);
       if (sent) return sent;
       return toMessage(await ctx.core.messages.get(ctx.tenant.id, input.id));

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
 import { ACCOUNT_ARGUMENT, resolveAccount } from "../account-ref.js";
+import { CliError } from "../cli-error.js";
 import type { Context } from "../context.js";
 import { parseDuration } from "../duration.js";
 import { printObject, printRows, withSpinner } from "../output.js";
@@ -12,13 +13,13 @@ async function readPasswordFromStdin(): Promise<string> {
     rl.close();
     return line;
   }
-  throw new Error("no password on stdin");
+  throw new CliError("no password on stdin");
 }
 
 async function passwordFrom(opts: { password?: string; passwordStdin?: boolean }): Promise<string> {
   if (opts.passwordStdin) return readPasswordFromStdin();
   if (opts.password !== undefined) return opts.password;
-  throw new Error("give --password <password> or --password-stdin");
+  throw new CliError("give --password <password> or --password-stdin");
 }
 
 const passwordOptions = [

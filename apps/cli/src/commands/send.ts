@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Command } from "commander";
+import { CliError } from "../cli-error.js";
 import type { Context } from "../context.js";
 import { printObject, printRows, withSpinner } from "../output.js";
 
@@ -33,7 +34,7 @@ export function sendCommand(ctx: Context): Command {
     .option("--attach <file>", "attach a file (repeatable)", collect, [])
     .option("--tag <tag>", "tag the message (repeatable)", collect, [])
     .action(async (opts: SendOptions) => {
-      if (opts.htmlFile === undefined && opts.text === undefined) throw new Error("give --html-file or --text");
+      if (opts.htmlFile === undefined && opts.text === undefined) throw new CliError("give --html-file or --text");
       const input = {
         from: opts.from,
         to: opts.to.length === 1 ? opts.to[0]! : opts.to,
@@ -60,7 +61,7 @@ export function statusCommand(ctx: Context): Command {
     .action(async (id: string) => {
       const message = await withSpinner("Loading…", () => ctx.client().messages.get.query({ id }), ctx.output());
       if (ctx.output().json) return printObject(message, ctx.output());
-      if (!("deliveries" in message)) throw new Error(`${id} is a received message; use mailroom read ${id}`);
+      if (!("deliveries" in message)) throw new CliError(`${id} is a received message; use mailroom read ${id}`);
       printObject({ id: message.id, from: message.from, subject: message.subject, created_at: message.created_at }, ctx.output());
       printRows(
         message.deliveries,
