@@ -45,35 +45,18 @@ export const zSentListInput = zCursorPage("message").extend({
 });
 export type SentListInput = z.infer<typeof zSentListInput>;
 
-export const zSentListItem = z
-  .object({
-    id: z.string().describe("msg_…; GET /messages/{id} shows each recipient's delivery"),
-    from: z.string().describe("The sender's address"),
-    to: z.array(z.string()),
-    cc: z.array(z.string()),
-    subject: z.string(),
-    tags: z.array(z.string()),
-    source: z.enum(SENT_SOURCES).describe("api: POST /send; submission: SMTP submission; system: written by the server"),
-    status: zSentStatus,
-    recipients: z.number().int().describe("How many recipients (to, cc and bcc) it went to"),
-    created_at: zTimestamp,
-  })
-  .meta({
-    examples: [
-      {
-        id: "msg_01knq8z3y6d5v2c9x8w7t6s5r4",
-        from: "orders@shop.example.com",
-        to: ["ada@example.org"],
-        cc: [],
-        subject: "Your order #1042 has shipped",
-        tags: ["shipping"],
-        source: "api",
-        status: "sent",
-        recipients: 1,
-        created_at: "2026-12-02T09:30:00.000Z",
-      },
-    ],
-  });
+export const zSentListItem = z.object({
+  id: z.string().describe("msg_…; GET /messages/{id} shows each recipient's delivery"),
+  from: z.string().describe("The sender's address"),
+  to: z.array(z.string()),
+  cc: z.array(z.string()),
+  subject: z.string(),
+  tags: z.array(z.string()),
+  source: z.enum(SENT_SOURCES).describe("api: POST /send; submission: SMTP submission; system: written by the server"),
+  status: zSentStatus,
+  recipients: z.number().int().describe("How many recipients (to, cc and bcc) it went to"),
+  created_at: zTimestamp,
+});
 export type SentListItem = z.infer<typeof zSentListItem>;
 
 export const zSentListOutput = z.object({
@@ -88,20 +71,17 @@ export type SentListOutput = z.infer<typeof zSentListOutput>;
 
 // ─── Examples ─────────────────────────────────────────────────────────────────────────────────
 
-example(zSentListOutput, {
-  messages: [
-    {
-      id: "msg_01knq8z3y6d5v2c9x8w7t6s5r4",
-      from: "orders@shop.example.com",
-      to: ["ada@example.org"],
-      cc: [],
-      subject: "Your order #1042 has shipped",
-      tags: ["shipping"],
-      source: "api",
-      status: "sent",
-      recipients: 1,
-      created_at: "2026-12-02T09:30:00.000Z",
-    },
-  ],
-  next_cursor: null,
-});
+const exampleSentItem: z.input<typeof zSentListItem> = {
+  id: "msg_01knq8z3y6d5v2c9x8w7t6s5r4",
+  from: "orders@shop.example.com",
+  to: ["ada@example.org"],
+  cc: [],
+  subject: "Your order #1042 has shipped",
+  tags: ["shipping"],
+  source: "api",
+  status: "sent",
+  recipients: 1,
+  created_at: "2026-12-02T09:30:00.000Z",
+};
+example(zSentListItem, exampleSentItem);
+example(zSentListOutput, { messages: [exampleSentItem], next_cursor: null });
