@@ -30,7 +30,8 @@ export async function bundle({ dir, entries, external = [] }) {
     banner: {
       js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);',
     },
-    sourcemap: true,
+    // No source maps: node uses them only with --enable-source-maps, and writing one costs a third of the bundle time.
+    sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
   });

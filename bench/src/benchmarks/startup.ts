@@ -8,7 +8,6 @@ import type { Row } from "../lib/table.js";
 import type { BenchContext } from "./context.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const TURBO = join(ROOT, "node_modules/.bin/turbo");
 
 /** PGlite alone creating a database in an empty directory: the floor under our first start. */
 const PGLITE_FIRST_START = `
@@ -22,8 +21,8 @@ await db.close();
 
 /**
  * What a newcomer waits for, on PGlite, median of `runs`:
- *  - a fresh clone's `pnpm start`: the build it runs (turbo's cache ignored, as on a new clone)
- *    plus the first start on an empty data directory (initdb + migrations + admin key), to /healthz;
+ *  - a fresh clone's `pnpm start`: the bundle it makes (apps/api/build.mjs), then the first start on an
+ *    empty data directory (initdb + migrations + admin key), to /healthz;
  *  - a restart on that data;
  *  - PGlite's own first start, in a process of its own: the part of the first start that is not ours.
  */
@@ -39,9 +38,8 @@ export async function startup(ctx: BenchContext, runs = Number(process.env.BENCH
     const dataDir = mkdtempSync(join(tmpdir(), "mailroom-bench-startup-"));
     const pgliteDir = mkdtempSync(join(tmpdir(), "mailroom-bench-pglite-"));
     try {
-      const build = await run(TURBO, ["run", "build", "--filter=@mailroom/api", "--force", "--output-logs=errors-only"], {
-        cwd: ROOT,
-      });
+      // What `pnpm start` (apps/api/launch.mjs) does on a fresh clone before it starts: bundle the server.
+      const build = await run(process.execPath, [join(ROOT, "apps/api/build.mjs")], { cwd: ROOT });
       if (build.code !== 0) throw new Error(`the build failed:\n${build.stdout}${build.stderr}`);
       builds.push(build.ms);
       const a = await startMailroom({ store: { kind: "pglite", dataDir }, dns: ctx.dns.address });
