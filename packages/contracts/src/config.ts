@@ -227,6 +227,15 @@ export const configSchema = z
     MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
     MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
     MAILROOM_TRUST_PROXY: boolean.default(false),
+    // events and webhooks
+    MAILROOM_EVENT_RETENTION_DAYS: wholeNumber(1, 3650, " (days)").default(30),
+    /** Event streams (GET /events/stream) one tenant may hold open on one process. */
+    MAILROOM_EVENT_STREAMS_PER_TENANT: wholeNumber(1, 10_000).default(20),
+    /** Let webhooks reach private, loopback and link-local addresses (tests, single-host setups). */
+    MAILROOM_WEBHOOK_ALLOW_PRIVATE: boolean.default(false),
+    MAILROOM_WEBHOOK_CONCURRENCY: wholeNumber(0, 1000, " (0 = no webhook worker in this process)").default(16),
+    /** Encrypts webhook secrets at rest; when unset, a key is generated into <data dir>/secrets.key. */
+    MAILROOM_SECRETS_KEY: z.string().min(32, "must be at least 32 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((c) => (c.SMTP_TLS_CERT === undefined) === (c.SMTP_TLS_KEY === undefined), {
@@ -286,6 +295,20 @@ export interface MailroomConfig {
   reservedPrefixes: string[];
   trustProxy: boolean;
   logLevel: RawConfig["LOG_LEVEL"];
+  events: {
+    /** Events older than this many days are deleted. */
+    retentionDays: number;
+    /** Open event streams per tenant per process. */
+    streamsPerTenant: number;
+  };
+  webhooks: {
+    /** Allow private, loopback, link-local and metadata addresses as webhook targets. */
+    allowPrivate: boolean;
+    /** Endpoints one process delivers to at once; 0 = no webhook worker here. */
+    concurrency: number;
+    /** Key material for encrypting webhook secrets at rest; undefined = the data dir's key file. */
+    secretsKey: string | undefined;
+  };
 }
 
 /** What each SMTP listener (MX, submission) allows; refusals are 421, the client may come back. */
@@ -364,5 +387,14 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
     reservedPrefixes: c.MAILROOM_RESERVED_PREFIXES,
     trustProxy: c.MAILROOM_TRUST_PROXY,
     logLevel: c.LOG_LEVEL,
+    events: {
+      retentionDays: c.MAILROOM_EVENT_RETENTION_DAYS,
+      streamsPerTenant: c.MAILROOM_EVENT_STREAMS_PER_TENANT,
+    },
+    webhooks: {
+      allowPrivate: c.MAILROOM_WEBHOOK_ALLOW_PRIVATE,
+      concurrency: c.MAILROOM_WEBHOOK_CONCURRENCY,
+      secretsKey: c.MAILROOM_SECRETS_KEY,
+    },
   };
 }

@@ -9,6 +9,9 @@ export const ID_PREFIXES = {
   message: "msg",
   attachment: "att",
   delivery: "dlv",
+  event: "evt",
+  webhook: "whk",
+  webhookDelivery: "whd",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 export type IdPrefix = (typeof ID_PREFIXES)[IdKind];
@@ -22,6 +25,9 @@ export const EXAMPLE_IDS = {
   message: "msg_01m7wmx9n578hkxg1qwdejd1hw",
   attachment: "att_01m7wrb5dekfhcz0r4a62c71ne",
   delivery: "dlv_01m7wvs15q7d96p02ba5nz7j5n",
+  event: "evt_01m7wz6x1yqmthr8c4k9e2b7fa",
+  webhook: "whk_01m7x2mrzm0b3d6q8v5n1t4g9c",
+  webhookDelivery: "whd_01m7x62m9h5wcf1k7r3e8d0p2s",
 } as const satisfies Record<IdKind, string>;
 
 const ID_BODY = "[0-9a-hjkmnp-tv-z]{26}";

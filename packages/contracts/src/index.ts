@@ -18,3 +18,6 @@ export * from "./schemas/messages.js";
 // sending
 export * from "./schemas/sending.js";
 export * from "./schemas/sent.js";
+
+// events and webhooks
+export * from "./schemas/events.js";

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { DeliveryTable, IdempotencyKeyTable, OutboundMessageTable, ServerKeyTable } from "../delivery/delivery.table.js";
 import type { DomainTable } from "../domains/domain.table.js";
+import type { EventTable } from "../events/event.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
 import type { MailboxTable } from "../mailboxes/mailbox.table.js";
 import type { MessageContentTable, MessageTable } from "../messages/message.table.js";
@@ -21,6 +22,7 @@ export interface Database {
   server_keys: ServerKeyTable;
   message_contents: MessageContentTable;
   messages: MessageTable;
+  events: EventTable;
 }
 
 /** What repositories take first: the database or an open transaction. */

@@ -6,6 +6,7 @@ import * as m20261123150000 from "./2026_11_23_150000_create_messages.js";
 import * as m20261123160000 from "./2026_11_23_160000_create_outbound.js";
 import * as m20261202100000 from "./2026_12_02_100000_plus_tags_and_catch_all.js";
 import * as m20261202120000 from "./2026_12_02_120000_sent_message_relation.js";
+import * as m20261203100000 from "./2026_12_03_100000_create_events.js";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_23_160000_create_outbound": m20261123160000,
   "2026_12_02_100000_plus_tags_and_catch_all": m20261202100000,
   "2026_12_02_120000_sent_message_relation": m20261202120000,
+  "2026_12_03_100000_create_events": m20261203100000,
 };

@@ -1,0 +1,121 @@
+import type { EventType, MailroomEvent } from "@mailroom/contracts";
+import { type Compilable, sql } from "kysely";
+import type { Executor } from "../db/database.js";
+import { newId } from "../ids.js";
+import type { EventRow, NewEventRow } from "./event.table.js";
+
+/** The channel the events table's trigger notifies once per inserting statement. */
+export const EVENTS_CHANNEL = "mailroom_events";
+
+/** An event to record alongside the change it reports. */
+export interface NewEvent {
+  tenantId: string;
+  type: EventType;
+  /** For webhook mailbox filters and the stream's mailbox filter. */
+  mailboxId?: string | null | undefined;
+  /** For webhook domain filters. */
+  domainId?: string | null | undefined;
+  data: Record<string, unknown>;
+}
+
+/** A place in the log: everything at or before it has been read. */
+export interface EventPosition {
+  txid: string;
+  seq: string;
+}
+
+/** Before every event. */
+export const START_OF_LOG: EventPosition = { txid: "0", seq: "0" };
+
+/** The rows for `events`, ids and timestamps fixed now (so the caller can name them before commit). */
+export function eventRows(events: readonly NewEvent[], now = new Date()): NewEventRow[] {
+  return events.map((e) => ({
+    id: newId("event"),
+    tenant_id: e.tenantId,
+    type: e.type,
+    mailbox_id: e.mailboxId ?? null,
+    domain_id: e.domainId ?? null,
+    data: JSON.stringify(e.data),
+    created_at: now,
+  }));
+}
+
+/**
+ * The insert that records `rows`, to run as a CTE of the statement that makes the change
+ * (insertMessagesAndNotify's `alongside`) or inside the change's transaction.
+ */
+export function eventInsert(executor: Executor, rows: NewEventRow[]): Compilable {
+  return executor.insertInto("events").values(rows);
+}
+
+/** Records `events` on `executor`: call it with the transaction that makes the change. */
+export async function appendEvents(executor: Executor, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await executor.insertInto("events").values(eventRows(events)).execute();
+}
+
+export interface EventFilter {
+  tenantId?: string | undefined;
+  types?: readonly string[] | undefined;
+  mailboxId?: string | undefined;
+}
+
+/**
+ * Events after `after`, oldest first, that no running transaction can still precede: rows of a
+ * transaction that has not committed are invisible, and rows of transactions younger than the
+ * oldest running one wait for it, so advancing a position past what this returns never skips a
+ * row that commits later. Returns the position reached (past filtered-out rows too).
+ */
+export async function readEventsAfter(
+  db: Executor,
+  after: EventPosition,
+  filter: EventFilter,
+  limit: number,
+): Promise<{ rows: EventRow[]; position: EventPosition }> {
+  let q = db
+    .selectFrom("events")
+    .selectAll()
+    .where(sql<boolean>`(txid, seq) > (${after.txid}::bigint, ${after.seq}::bigint)`)
+    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+  if (filter.tenantId !== undefined) q = q.where("tenant_id", "=", filter.tenantId);
+  if (filter.types !== undefined && filter.types.length > 0) q = q.where("type", "in", [...filter.types]);
+  if (filter.mailboxId !== undefined) q = q.where("mailbox_id", "=", filter.mailboxId);
+  const rows = await q.orderBy("txid").orderBy("seq").limit(limit).execute();
+  const last = rows.at(-1);
+  return { rows, position: last ? positionOf(last) : after };
+}
+
+export function positionOf(row: Pick<EventRow, "txid" | "seq">): EventPosition {
+  return { txid: String(row.txid), seq: String(row.seq) };
+}
+
+/** The position of event `id` in the tenant's log, or undefined when it is not there (pruned, never was). */
+export async function findEventPosition(db: Executor, tenantId: string, id: string): Promise<EventPosition | undefined> {
+  const row = await db
+    .selectFrom("events")
+    .select(["txid", "seq"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row ? positionOf(row) : undefined;
+}
+
+/** The body every reader shows: `{id, type, timestamp, data}`. */
+export function toEvent(row: Pick<EventRow, "id" | "type" | "created_at" | "data">): MailroomEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    timestamp: row.created_at.toISOString(),
+    data: (typeof row.data === "string" ? JSON.parse(row.data) : row.data) as Record<string, unknown>,
+  };
+}
+
+/** Deletes events older than `days`, a bounded batch at a time; returns how many went. */
+export async function pruneEvents(db: Executor, days: number, batch = 5000): Promise<number> {
+  const result = await sql<{ n: string }>`
+    with doomed as (
+      select id from events where created_at < now() - make_interval(days => ${days}) limit ${batch}
+    ), gone as (delete from events where id in (select id from doomed) returning 1)
+    select count(*)::text as n from gone`.execute(db);
+  return Number(result.rows[0]?.n ?? 0);
+}
