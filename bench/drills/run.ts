@@ -1,7 +1,10 @@
 // pnpm drill: durability drills, each printing `N passed, N failed`. Not part of pnpm test or CI.
 //   pnpm drill                              all: inbound SIGKILL ×5 on PostgreSQL and ×5 on PGlite,
-//                                           outbound SIGKILL, PostgreSQL restart under load
-//   pnpm drill --only inbound,outbound,pg-restart
+//                                           outbound SIGKILL, PostgreSQL restart under load,
+//                                           webhooks SIGKILL on each store
+//   pnpm drill --only inbound,outbound,pg-restart,webhooks
+//   DRILL_WEBHOOK_MESSAGES=2000             messages the webhooks drill sends (at most DRILL_MESSAGES)
+//   DRILL_WEBHOOK_WAIT_S=300                how long it waits for every event at the endpoint
 //   DRILL_MESSAGES=500 DRILL_RUNS=1         a short trial (defaults 10000 and 5; the outbound drill
 //                                           sends DRILL_MESSAGES / 2, so 5000 by default)
 //   DRILL_OUTBOUND_STORES=postgres          the outbound drill's stores (default postgres,pglite)
@@ -15,6 +18,7 @@ import { assertBuilt } from "../src/lib/mailroom.js";
 import { inboundKill } from "./inbound.js";
 import { outboundKill } from "./outbound.js";
 import { pgRestart } from "./pg-restart.js";
+import { webhooksKill } from "./webhooks.js";
 
 export interface DrillContext {
   dns: string;
@@ -42,6 +46,12 @@ const drills: Record<string, (ctx: DrillContext) => Promise<DrillResult[]>> = {
     return out;
   },
   "pg-restart": async (ctx) => [await guard("PostgreSQL restart", () => pgRestart(ctx))],
+  webhooks: async (ctx) => {
+    const out: DrillResult[] = [];
+    for (const kind of ["postgres", "pglite"] as const)
+      out.push(await guard(`webhooks SIGKILL (${kind})`, () => webhooksKill(ctx, kind)));
+    return out;
+  },
 };
 
 async function guard(name: string, fn: () => Promise<DrillResult>): Promise<DrillResult> {

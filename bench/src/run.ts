@@ -1,13 +1,14 @@
 // pnpm bench: every benchmark, then ONE table (ours, the peer's figure from the same run, ratio,
 // target, met/missed). Not part of pnpm test or CI.
 //   pnpm bench                       everything (about 15 minutes on 2 cores)
-//   pnpm bench --only inbound,api    some groups: inbound, api, outbound, startup, cli
+//   pnpm bench --only inbound,api    some groups: inbound, api, outbound, startup, cli, events
 //   BENCH_SCALE=0.02 pnpm bench      a trial of the scripts: every count and duration scaled down
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { api } from "./benchmarks/api.js";
 import { cli } from "./benchmarks/cli.js";
+import { events } from "./benchmarks/events.js";
 import type { BenchContext } from "./benchmarks/context.js";
 import { inbound } from "./benchmarks/inbound.js";
 import { outbound } from "./benchmarks/outbound.js";
@@ -18,7 +19,7 @@ import { assertBuilt, serverPeaks } from "./lib/mailroom.js";
 import { errorRow, renderTable, type Row } from "./lib/table.js";
 import { startHaraka, startSmtpSink } from "./lib/tools.js";
 
-const groups: Record<string, (ctx: BenchContext) => Promise<Row[]>> = { inbound, api, outbound, startup, cli };
+const groups: Record<string, (ctx: BenchContext) => Promise<Row[]>> = { inbound, api, outbound, startup, cli, events };
 const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? "").split(",") : Object.keys(groups);
 for (const name of only) if (!groups[name]) throw new Error(`unknown group "${name}" (known: ${Object.keys(groups).join(", ")})`);
