@@ -38,7 +38,9 @@ export function extractLinks(input: Pick<ExtractionInput, "text" | "html">): Ext
 
 /** Codes and links at once, reading the HTML a single time. */
 export function extractAll(input: ExtractionInput): Extraction {
-  const html = input.html ? readHtml(input.html.slice(0, MAX_HTML_LENGTH), { maxText: MAX_TEXT_LENGTH, maxAnchors: MAX_LINKS }) : null;
+  const html = input.html
+    ? readHtml(input.html.slice(0, MAX_HTML_LENGTH), { maxText: MAX_TEXT_LENGTH, maxAnchors: MAX_LINKS })
+    : null;
   const text = input.text?.trim() ? input.text.slice(0, MAX_TEXT_LENGTH) : null;
 
   // The text part first; the HTML's text when there is no text part, or when the text part (often

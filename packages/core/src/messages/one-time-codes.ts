@@ -309,8 +309,7 @@ function candidatesIn(segment: Segment): Candidate[] {
     const before = start - lastPositiveEnd;
     const following = words[nextWord];
     const lineEnd = (lineStarts[line + 1] ?? text.length + 1) - 1;
-    const after =
-      following?.kind === "positive" && following.start <= lineEnd ? following.start - end : Number.POSITIVE_INFINITY;
+    const after = following?.kind === "positive" && following.start <= lineEnd ? following.start - end : Number.POSITIVE_INFINITY;
     const isolated = isAloneOnLine(text, lineStarts[line]!, lineEnd, token);
 
     if (!direct) {
@@ -318,7 +317,8 @@ function candidatesIn(segment: Segment): Candidate[] {
       const place = PLACE_AFTER.test(text.slice(end, end + 3)) || STATE_BEFORE.test(text.slice(Math.max(0, start - 4), start));
       if (place) continue;
     }
-    const near = shape === "alphanumeric" ? before <= NEAR_BEFORE / 2 || after <= NEAR_AFTER : before <= NEAR_BEFORE || after <= NEAR_AFTER;
+    const near =
+      shape === "alphanumeric" ? before <= NEAR_BEFORE / 2 || after <= NEAR_AFTER : before <= NEAR_BEFORE || after <= NEAR_AFTER;
     const introduced = isolated && (segment.subjectNamesCode || before <= ISOLATED_BEFORE);
     if (!direct && !near && !introduced) continue;
 
