@@ -263,7 +263,7 @@ describe("hostile input", () => {
     ["keywords everywhere", "code ".repeat(LENGTH / 5)],
     ["stems without ends", "verif".repeat(LENGTH / 5)],
     ["codes everywhere", "code 123456 ".repeat(LENGTH / 12)],
-    ["brackets", "https://x.test/" + ")".repeat(LENGTH)],
+    ["brackets", `https://x.test/${")".repeat(LENGTH)}`],
     ["open tags", "<a href=x>".repeat(LENGTH / 10)],
     ["blank lines", "\n".repeat(LENGTH)],
   ];

@@ -12,13 +12,13 @@ export const MAX_CODES = 10;
 
 // ─── Keywords ────────────────────────────────────────────────────────────────────────────────
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Anywhere, even inside a word: "Bestätigungscode", "验证码". */
-const part = (...words: string[]) => words.map(escape);
+const part = (...words: string[]) => words.map(literal);
 /** At the start of a word, any ending: "verif" for verify, verification, verificación. */
-const stem = (...words: string[]) => words.map((w) => `(?<![\\p{L}\\p{N}])${escape(w)}`);
+const stem = (...words: string[]) => words.map((w) => `(?<![\\p{L}\\p{N}])${literal(w)}`);
 /** A whole word: "pin" but not "spin" or "pinned". */
-const word = (...words: string[]) => words.map((w) => `(?<![\\p{L}\\p{N}])${escape(w)}(?![\\p{L}])`);
+const word = (...words: string[]) => words.map((w) => `(?<![\\p{L}\\p{N}])${literal(w)}(?![\\p{L}])`);
 
 // Listed before the positive words: at one position the first alternative wins, so "code postal"
 // is read as a postcode before "code" can claim it.
