@@ -17,7 +17,11 @@ afterAll(async () => {
 
 /** Deliver over SMTP to our MX; resolves with the new message's id (from the 250 reply). */
 async function deliver(inbox: TestInbox, mail: { subject: string; text?: string; html?: string }) {
-  const info = await mxTransport(server.app.smtpPort).sendMail({ from: "no-reply@accounts.sender.test", to: inbox.address, ...mail });
+  const info = await mxTransport(server.app.smtpPort).sendMail({
+    from: "no-reply@accounts.sender.test",
+    to: inbox.address,
+    ...mail,
+  });
   const id = /stored as (msg_\w+)/.exec(info.response)?.[1];
   expect(id, info.response).toBeTruthy();
   return id!;

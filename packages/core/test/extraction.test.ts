@@ -164,6 +164,12 @@ const NEGATIVE_CASES: CodeCase[] = [
     codes: [],
   },
   {
+    name: "sign-up link with quantities near the keyword",
+    subject: "Confirm your account",
+    text: "Confirm your account within 1440 minutes: https://example.org/confirm/4829131\nLogos must be 1200 px wide. Bestätigung gilt 2880 Minuten.",
+    codes: [],
+  },
+  {
     name: "HTML newsletter: colours and pixel sizes in styles, no code",
     subject: "Our November news",
     html: '<html><head><style>.h{color:#482913;width:600px}</style></head><body><h1 style="color:#123456">News</h1><p>Meet us at booth 4711 in hall 2026. Doors open at 09:30.</p></body></html>',

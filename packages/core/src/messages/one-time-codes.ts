@@ -207,6 +207,9 @@ const BEFORE_EXCLUDED = /[#№@$€£¥₹₽+\\=&?%~]|[\p{Script=Latin}\p{Scrip
 const AFTER_EXCLUDED = /[@%€$£¥₹₽元円\\=&]|[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}]/u;
 const CURRENCY_BEFORE = /(?:[$€£¥₹₽]|\b(?:EUR|USD|GBP|CHF|RMB|CNY|JPY|RUB))\s?$/i;
 const CURRENCY_AFTER = /^\s?(?:[€$£¥₹₽元円%]|(?:EUR|USD|GBP|CHF|RMB|CNY|JPY|RUB|руб|kr)(?![\p{L}]))/iu;
+// "expires in 1440 minutes", "1200 px": a quantity, in any of the languages the keywords cover.
+const UNIT_AFTER =
+  /^\s?(?:sec|min|hour|hr|day|week|month|year|px|kb|mb|gb|stunde|tag|woche|heure|jour|semaine|hora|día|dia|semana|сек|мин|час|дн|秒|分|小时|时|天|時間|日)/iu;
 // Phone numbers and bank details come in groups of digits: "030 1234 5678", "(0)30 123456".
 const DIGIT_GROUP_BEFORE = /\d[ .)-]{1,2}$/;
 const DIGIT_GROUP_AFTER = /^[ .(-]{1,2}\d/;
@@ -226,6 +229,7 @@ function looksLikeSomethingElse(text: string, start: number, end: number): boole
     (next !== "" && AFTER_EXCLUDED.test(next)) ||
     CURRENCY_BEFORE.test(before) ||
     CURRENCY_AFTER.test(after) ||
+    UNIT_AFTER.test(text.slice(end, end + 8)) ||
     DIGIT_GROUP_BEFORE.test(before) ||
     DIGIT_GROUP_AFTER.test(after)
   );
