@@ -60,7 +60,7 @@ describe("mailroom inbox, read, attachment, wait", () => {
     expect(missing.stderr).toContain("Attachment att_nope not found (ATTACHMENT_NOT_FOUND)");
   }, 60_000);
 
-  it("waits for a matching message, and exits 1 with the server's words on timeout", async () => {
+  it("waits for a matching message (or only its code, --code), and exits 1 with the server's words on timeout", async () => {
     const inbox = await newInbox(server);
     const env = { MAILROOM_URL: server.url, MAILROOM_API_KEY: inbox.key };
     const subscribed = server.app.core.messages.whenWaiting(inbox.accountId);
@@ -77,6 +77,11 @@ describe("mailroom inbox, read, attachment, wait", () => {
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toContain("Subject: Please verify");
     expect(done.stdout).toContain("Code 4242");
+
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const code = await runCli(["wait", inbox.accountId, "--since", since, "--code", "--timeout", "5"], env);
+    expect(code.code, code.stderr).toBe(0);
+    expect(code.stdout).toBe("4242\n");
 
     const timeout = await runCli(["wait", inbox.accountId, "--subject", "never", "--timeout", "1"], env);
     expect(timeout.code).toBe(1);

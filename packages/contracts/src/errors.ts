@@ -12,6 +12,7 @@ export const TRPC_CODES = [
   "TIMEOUT",
   "CONFLICT",
   "PAYLOAD_TOO_LARGE",
+  "UNPROCESSABLE_CONTENT",
   "UNSUPPORTED_MEDIA_TYPE",
   "TOO_MANY_REQUESTS",
   "INTERNAL_SERVER_ERROR",
@@ -192,6 +193,12 @@ export const ERROR_META = {
     trpc: "TIMEOUT",
     message: "No matching message arrived before the timeout",
     when: "no matching message arrived within the wait's timeout",
+  },
+  NO_CODE_FOUND: {
+    http: 422,
+    trpc: "UNPROCESSABLE_CONTENT",
+    message: "The message that arrived holds no one-time code",
+    when: "`/wait?extract=code`: a matching message arrived but no code was found in it; the message names its id",
   },
   MESSAGE_UNREADABLE: {
     http: 400,

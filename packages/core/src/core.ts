@@ -46,6 +46,7 @@ import {
   pageInbox,
   purgeUnreferencedContents,
   setSeen,
+  waitForCode,
   waitForMessage,
   type WaitOptions,
 } from "./messages/message.service.js";
@@ -132,6 +133,8 @@ export async function createCore(deps: CoreDeps) {
       delete: (tenantId: string, id: string) => deleteMessage(deps, tenantId, id),
       wait: (tenantId: string, mailboxId: string, options: WaitOptions) =>
         waitForMessage(deps, newMail, tenantId, mailboxId, options),
+      waitForCode: (tenantId: string, mailboxId: string, options: WaitOptions) =>
+        waitForCode(deps, newMail, tenantId, mailboxId, options),
       /** Resolves once a wait on the mailbox is in place and cannot miss what is stored next. */
       whenWaiting: (mailboxId: string) => newMail.whenSubscribed(mailboxId),
     },

@@ -22,4 +22,5 @@ export type {
 } from "./messages/message.service.js";
 export type { SmtpListenerStats, SmtpReceiver } from "./smtp/smtp-receiver.js";
 export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";
+export type { ExtractedLink } from "./messages/extraction.js";
 export { hostnameWarning } from "./domains/domain-records.js";

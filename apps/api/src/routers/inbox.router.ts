@@ -1,4 +1,5 @@
-import { zInboxInput, zInboxOutput, zMessage, zWaitInput } from "@mailroom/contracts";
+import { zInboxInput, zInboxOutput, zMessage, zWaitCode, zWaitInput } from "@mailroom/contracts";
+import { z } from "zod";
 import { router, tenantProcedure } from "../trpc.js";
 import { toInboxMessage, toMessage } from "./message-shapes.js";
 
@@ -26,19 +27,23 @@ export const inboxRouter = router({
         method: "GET",
         path: "/inbox/{account_id}/wait",
         tags,
-        summary: "Wait for a matching message to arrive (200 with it, or 408 after `timeout` seconds)",
+        summary:
+          "Wait for a matching message to arrive (200 with it, or 408 after `timeout` seconds); with extract=code, only its first one-time code",
       },
     })
     .input(zWaitInput)
-    .output(zMessage)
-    .query(async ({ ctx, input }) =>
-      toMessage(
-        await ctx.core.messages.wait(ctx.tenant.id, input.account_id, {
-          timeoutSeconds: input.timeout,
-          subject: input.subject,
-          from: input.from,
-          since: input.since === undefined ? undefined : new Date(input.since),
-        }),
-      ),
-    ),
+    .output(z.union([zMessage, zWaitCode]))
+    .query(async ({ ctx, input }) => {
+      const options = {
+        timeoutSeconds: input.timeout,
+        subject: input.subject,
+        from: input.from,
+        since: input.since === undefined ? undefined : new Date(input.since),
+      };
+      if (input.extract === "code") {
+        const found = await ctx.core.messages.waitForCode(ctx.tenant.id, input.account_id, options);
+        return { code: found.code, message_id: found.messageId };
+      }
+      return toMessage(await ctx.core.messages.wait(ctx.tenant.id, input.account_id, options));
+    }),
 });

@@ -42,6 +42,8 @@ export function toMessage(m: MessageDetail): Message {
     })),
     auth_results: m.authResults,
     envelope: { mail_from: m.envelope.mailFrom, rcpt_to: m.envelope.rcptTo },
+    codes: m.codes,
+    links: m.links,
   };
 }
 
@@ -78,5 +80,7 @@ export function toEmailMessage(m: MessageDetail): z.infer<typeof zEmailMessage> 
     headers: m.headers,
     attachments: m.attachments,
     authResults: m.authResults,
+    codes: m.codes,
+    links: m.links,
   };
 }

@@ -26,6 +26,7 @@ function printMessage(m: Message, json: boolean): void {
     `Subject: ${m.subject}`,
     `Date:    ${m.date}`,
     `Id:      ${m.id}`,
+    ...(m.codes.length > 0 ? [`Codes:   ${m.codes.join(", ")}`] : []),
     ...m.attachments.map((a) => `Attached: ${a.id}  ${a.filename ?? "(no name)"}  ${a.content_type}  ${a.size} bytes`),
     "",
     m.text ?? (m.html ? "(HTML only: see --json, or --raw for the whole message)" : "(no text)"),
@@ -134,9 +135,10 @@ export function inboxCommands(ctx: Context): Command[] {
     .option("--from <text>", "part of the sender's address, case-insensitive")
     .option("--since <time>", "also match messages received since this ISO-8601 time")
     .option("--timeout <seconds>", "give up after this many seconds (1–300)", (v) => Number(v), 60)
-    .action(async (ref: string, opts: { subject?: string; from?: string; since?: string; timeout: number }) => {
+    .option("--code", "print only the message's one-time code (exit 1 when it holds none)")
+    .action(async (ref: string, opts: { subject?: string; from?: string; since?: string; timeout: number; code?: true }) => {
       const account = await resolveAccount(ctx, ref);
-      const message = await withSpinner(
+      const answer = await withSpinner(
         `Waiting for mail${opts.subject ? ` about "${opts.subject}"` : ""} (up to ${opts.timeout} s)…`,
         () =>
           ctx.client({ timeoutMs: (opts.timeout + 30) * 1000 }).inbox.wait.query({
@@ -145,10 +147,13 @@ export function inboxCommands(ctx: Context): Command[] {
             subject: opts.subject,
             from: opts.from,
             since: opts.since,
+            extract: opts.code ? "code" : undefined,
           }),
         ctx.output(),
       );
-      printMessage(message, Boolean(ctx.output().json));
+      if (!("code" in answer)) printMessage(answer, Boolean(ctx.output().json));
+      else if (ctx.output().json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+      else process.stdout.write(`${answer.code}\n`);
     });
 
   return [inbox, read, attachment, wait];

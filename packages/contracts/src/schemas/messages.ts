@@ -63,6 +63,22 @@ export const zAttachment = z.object({
   content_id: z.string().nullable(),
 });
 
+export const zExtractedLink = z.object({
+  url: z.string().describe("As written in the message, HTML entities decoded"),
+  text: z.string().describe("The link's visible text (or its image's alt text); empty for a bare URL in the text"),
+});
+
+const zCodes = z
+  .array(z.string())
+  .describe(
+    "One-time codes found in the subject and text (the HTML's text when there is no text part), the likeliest first; empty when none",
+  );
+const zLinks = z
+  .array(zExtractedLink)
+  .describe(
+    "Links from the HTML's anchors, then bare http(s) URLs in the text: one per URL, in order, at most 100; mailto:, tel:, javascript:, data: and cid: left out",
+  );
+
 export const zMessage = zInboxMessage.extend({
   account_id: z.string(),
   cc: z.array(zMailAddress),
@@ -75,6 +91,8 @@ export const zMessage = zInboxMessage.extend({
   attachments: z.array(zAttachment),
   auth_results: zAuthResults,
   envelope: z.object({ mail_from: z.string().nullable(), rcpt_to: z.string() }),
+  codes: zCodes,
+  links: zLinks,
 });
 export type Message = z.infer<typeof zMessage>;
 
@@ -113,6 +131,18 @@ export const zWaitInput = z.object({
   since: queryTimestamp
     .optional()
     .describe("Also match messages that arrived at or after this time; default: only ones arriving from now on"),
+  extract: z
+    .enum(["code"], { error: 'Must be "code"' })
+    .optional()
+    .describe(
+      '"code": answer only the first one-time code of the message and its id; 422 NO_CODE_FOUND when the message holds none',
+    ),
+});
+
+/** `/wait?extract=code`: the code alone, and the message it came from for anything more. */
+export const zWaitCode = z.object({
+  code: z.string().describe("The likeliest one-time code of the message (the first of its `codes`)"),
+  message_id: z.string().describe("The message it was found in (GET /messages/{id} shows the whole message)"),
 });
 
 // ─── Document 2: emails/{id}/messages ────────────────────────────────────────────────────────
@@ -155,6 +185,8 @@ export const zEmailMessage = zEmailMessageSummary.extend({
     }),
   ),
   authResults: zAuthResults,
+  codes: zCodes,
+  links: zLinks,
 });
 
 export const zEmailMessagesInput = z.object({
@@ -212,6 +244,7 @@ const exampleHeaders = [
 ];
 const exampleText =
   "Good news: your order #10482 is on its way and should arrive on Monday.\n\nTrack it at https://shop.example.org/track/10482";
+const exampleLinks = [{ url: "https://shop.example.org/track/10482", text: "Track your parcel" }];
 const exampleMessage = {
   ...exampleInboxMessage,
   account_id: EXAMPLE_IDS.mailbox,
@@ -220,11 +253,13 @@ const exampleMessage = {
   message_id: "<20261120092144.10482@shop.example.org>",
   in_reply_to: null,
   text: exampleText,
-  html: "<p>Good news: your order <b>#10482</b> is on its way and should arrive on Monday.</p>",
+  html: '<p>Good news: your order <b>#10482</b> is on its way and should arrive on Monday.</p><p><a href="https://shop.example.org/track/10482">Track your parcel</a></p>',
   headers: exampleHeaders,
   attachments: [exampleAttachment],
   auth_results: exampleAuthResults,
   envelope: { mail_from: "bounces@shop.example.org", rcpt_to: "info+orders@example.com" },
+  codes: [],
+  links: exampleLinks,
 } as const satisfies Message;
 
 example(zMailAddress, { address: "info@example.com", name: "Example Support" });
@@ -234,6 +269,10 @@ example(zAttachment, exampleAttachment);
 example(zMessage, exampleMessage);
 example(zInboxInput.shape.unread, "true");
 example(zInboxOutput, { messages: [exampleInboxMessage], next_cursor: null });
+example(zExtractedLink, exampleLinks[0]!);
+example(zCodes, ["482913"]);
+example(zWaitCode, { code: "482913", message_id: EXAMPLE_IDS.message });
+example(zWaitInput.shape.extract, "code");
 example(zUpdateMessageInput, { id: EXAMPLE_IDS.message, seen: true });
 example(zWaitInput.shape.timeout, 60);
 example(zWaitInput.shape.subject, "verification code");
@@ -269,6 +308,8 @@ example(zEmailMessage, {
     { id: EXAMPLE_IDS.attachment, filename: "invoice-10482.pdf", contentType: "application/pdf", size: 11204, contentId: null },
   ],
   authResults: exampleAuthResults,
+  codes: [],
+  links: exampleLinks,
 });
 example(zEmailMessagesInput.shape.page, 1);
 example(zEmailMessagesInput.shape.pageSize, 20);

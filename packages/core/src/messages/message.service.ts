@@ -19,6 +19,7 @@ import {
 } from "./message.repository.js";
 import type { HeaderLine, MailAddress, MessageRow } from "./message.table.js";
 import type { NewMailSignal } from "./new-mail-signal.js";
+import { type ExtractedLink, extractAll } from "./extraction.js";
 
 /** A message as listed; each REST dialect maps it to its own shape. */
 export interface MessageSummary {
@@ -60,6 +61,9 @@ export interface MessageDetail extends MessageSummary {
   attachments: MessageAttachment[];
   authResults: AuthResults;
   envelope: { mailFrom: string | null; rcptTo: string };
+  /** One-time codes, the likeliest first; computed when read, from subject, text and HTML. */
+  codes: string[];
+  links: ExtractedLink[];
 }
 
 export function toMessageSummary(row: MessageRow): MessageSummary {
@@ -145,6 +149,7 @@ async function toDetail(deps: CoreDeps, row: MessageRow): Promise<MessageDetail>
     })),
     authResults: content.auth_results,
     envelope: { mailFrom: content.envelope_from, rcptTo: row.rcpt_to },
+    ...extractAll({ subject: row.subject, text: content.text_body, html: content.html_body }),
   };
 }
 
@@ -281,4 +286,23 @@ export async function waitForMessage(
     stopOnClose();
     unsubscribe();
   }
+}
+
+/**
+ * `/wait?extract=code`: the first one-time code of the matching message. The message has arrived,
+ * so a message without a code is an answer (NO_CODE_FOUND, naming it), not a reason to wait on.
+ */
+export async function waitForCode(
+  deps: CoreDeps,
+  signal: NewMailSignal,
+  tenantId: string,
+  mailboxId: string,
+  options: WaitOptions,
+): Promise<{ code: string; messageId: string }> {
+  const message = await waitForMessage(deps, signal, tenantId, mailboxId, options);
+  const code = message.codes[0];
+  if (code === undefined) {
+    throw new MailroomError("NO_CODE_FOUND", `Message ${message.id} arrived but holds no one-time code`);
+  }
+  return { code, messageId: message.id };
 }
