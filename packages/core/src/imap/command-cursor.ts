@@ -84,8 +84,14 @@ export class CommandCursor {
 
   atom(what = "an atom"): string {
     const atom = this.take(isAtomChar);
-    if (atom === "") this.fail(this.peek() >= 0x80 ? `8-bit character where ${what} was expected` : `Expected ${what}`);
+    this.refuseEightBit();
+    if (atom === "") this.fail(`Expected ${what}`);
     return atom;
+  }
+
+  /** Atoms are 7-bit (CHAR); a stray 8-bit byte gets its own message rather than "expected a space". */
+  private refuseEightBit(): void {
+    if (this.peek() >= 0x80) this.fail("8-bit character in an atom");
   }
 
   /** Letters, digits and dots: the names of commands, FETCH items and section texts. */
@@ -97,7 +103,8 @@ export class CommandCursor {
     const next = this.peek();
     if (next === DQUOTE || next === 0x7b || next === 0x7e) return this.string();
     const atom = this.take(isAstringChar);
-    if (atom === "") this.fail(next >= 0x80 ? "8-bit character in an atom" : "Expected a string");
+    this.refuseEightBit();
+    if (atom === "") this.fail("Expected a string");
     return atom;
   }
 
@@ -141,9 +148,9 @@ export class CommandCursor {
     if (binary && !allowBinary) this.fail("literal8 is not allowed here");
     this.expectByte(0x7b, "a literal");
     const digits = this.take(isDigit);
+    if (digits === "" || digits.length > 15) this.fail("Invalid literal size");
     this.tryByte(0x2b);
     this.expectByte(0x7d, "}");
-    if (digits === "" || digits.length > 15) this.fail("Invalid literal size");
     if (this.pos !== this.line.length) this.fail("A literal must end its line");
     const literal = this.command.literals[this.lineIndex];
     if (!literal || literal.data.length !== Number(digits)) this.fail("Literal shorter than announced");
@@ -177,6 +184,7 @@ export class CommandCursor {
     const next = this.peek();
     if (next === DQUOTE || next === 0x7b) return this.string();
     const text = this.take(isListChar);
+    this.refuseEightBit();
     if (text === "") this.fail("Expected a mailbox pattern");
     return text;
   }

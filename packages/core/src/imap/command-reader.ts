@@ -128,7 +128,8 @@ export class CommandReader {
       this.lineLength += piece.length;
       return;
     }
-    const partial = Buffer.concat(this.lineChunks);
+    const room = Math.max(0, this.limits.maxLineLength - this.lineLength);
+    const partial = Buffer.concat([...this.lineChunks, piece.subarray(0, room)]);
     if (this.lines.length === 0) this.tag = leadingTag(partial);
     this.tail = partial.subarray(Math.max(0, partial.length - TAIL_BYTES));
     this.lineChunks = [];

@@ -23,6 +23,7 @@ const FLAG_KEYS = new Set<string>([
 ]);
 const STRING_KEYS = new Set(["BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO"]);
 const DATE_KEYS = new Set(["BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE"]);
+const OTHER_KEYS = new Set(["HEADER", "KEYWORD", "UNKEYWORD", "LARGER", "SMALLER", "NOT", "OR", "UID", "MODSEQ"]);
 
 type StringKey = SearchKey & { value: string; field?: never };
 type DateKey = SearchKey & { date: ImapDate };
@@ -43,6 +44,7 @@ function parseSearchKey(cursor: CommandCursor, depth: number): SearchKey {
   if (next === 0x2a || (next >= 0x30 && next <= 0x39)) return { key: "SEQUENCE", set: cursor.sequenceSet() };
   const name = cursor.atom("a search key").toUpperCase();
   if (FLAG_KEYS.has(name)) return { key: name as FlagSearchKey };
+  if (!STRING_KEYS.has(name) && !DATE_KEYS.has(name) && !OTHER_KEYS.has(name)) cursor.fail(`Unknown search key ${name}`);
   cursor.space();
   return parseKeyArgument(cursor, name, depth);
 }
