@@ -26,12 +26,12 @@ export function envelope(headers: readonly HeaderField[]): ImapValue {
 
 type ParsedAddress = { name: string; address?: string; group?: ParsedAddress[] };
 
-/** "(" 1*address ")" or NIL when the field is absent or holds no address. */
-function addressList(value: string | null): ImapValue[] | null {
+/** "(" 1*address ")" (addresses back to back, no space between) or NIL when there is no address. */
+function addressList(value: string | null): ImapValue | null {
   if (value === null || value.trim() === "") return null;
   const parsed = addressparser(value) as ParsedAddress[];
-  const out = parsed.flatMap(addressOrGroup);
-  return out.length > 0 ? out : null;
+  const addresses = parsed.flatMap(addressOrGroup);
+  return addresses.length > 0 ? [{ sequence: addresses }] : null;
 }
 
 /**
