@@ -50,12 +50,31 @@ describe("command parser: every command", () => {
       { name: "STATUS", mailbox: "INBOX", items: ["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "HIGHESTMODSEQ"] },
     ],
     ["a COPY 1:3 Archive", { name: "COPY", uid: false, sequenceSet: [{ start: 1, end: 3 }], mailbox: "Archive" }],
-    ["a MOVE 2,4:* Trash", { name: "MOVE", uid: false, sequenceSet: [{ start: 2, end: 2 }, { start: 4, end: "*" }] }],
+    [
+      "a MOVE 2,4:* Trash",
+      {
+        name: "MOVE",
+        uid: false,
+        sequenceSet: [
+          { start: 2, end: 2 },
+          { start: 4, end: "*" },
+        ],
+      },
+    ],
     ["a UID COPY 10:20 Archive", { name: "COPY", uid: true, sequenceSet: [{ start: 10, end: 20 }] }],
     ["a UID MOVE * Trash", { name: "MOVE", uid: true, sequenceSet: [{ start: "*", end: "*" }] }],
     ["a UID EXPUNGE 3:5", { name: "EXPUNGE", uids: [{ start: 3, end: 5 }] }],
     ["a ID NIL", { name: "ID", parameters: null }],
-    ['a ID ("name" "Mail" "version" NIL)', { name: "ID", parameters: [["name", "Mail"], ["version", null]] }],
+    [
+      'a ID ("name" "Mail" "version" NIL)',
+      {
+        name: "ID",
+        parameters: [
+          ["name", "Mail"],
+          ["version", null],
+        ],
+      },
+    ],
     ["a ENABLE CONDSTORE utf8=accept", { name: "ENABLE", capabilities: ["CONDSTORE", "UTF8=ACCEPT"] }],
   ])("%s", (text, expected) => {
     expect(command(text)).toMatchObject(expected);
@@ -75,19 +94,28 @@ describe("command parser: every command", () => {
   });
 
   it("APPEND with only a literal8", () => {
-    expect(command("a APPEND INBOX ~{3+}\r\n\0ab")).toMatchObject({ flags: [], internalDate: null, binary: true, message: Buffer.from("\0ab") });
+    expect(command("a APPEND INBOX ~{3+}\r\n\0ab")).toMatchObject({
+      flags: [],
+      internalDate: null,
+      binary: true,
+      message: Buffer.from("\0ab"),
+    });
   });
 
   it("FETCH macros expand", () => {
-    expect(command("a FETCH 1 ALL")).toMatchObject({ items: [{ kind: "FLAGS" }, { kind: "INTERNALDATE" }, { kind: "RFC822.SIZE" }, { kind: "ENVELOPE" }] });
-    expect(command("a FETCH 1 fast")).toMatchObject({ items: [{ kind: "FLAGS" }, { kind: "INTERNALDATE" }, { kind: "RFC822.SIZE" }] });
+    expect(command("a FETCH 1 ALL")).toMatchObject({
+      items: [{ kind: "FLAGS" }, { kind: "INTERNALDATE" }, { kind: "RFC822.SIZE" }, { kind: "ENVELOPE" }],
+    });
+    expect(command("a FETCH 1 fast")).toMatchObject({
+      items: [{ kind: "FLAGS" }, { kind: "INTERNALDATE" }, { kind: "RFC822.SIZE" }],
+    });
     expect(command("a FETCH 1 FULL")).toMatchObject({ items: [{}, {}, {}, { kind: "ENVELOPE" }, { kind: "BODY" }] });
   });
 
   it("FETCH items, sections and partials", () => {
     const result = command(
       "a UID FETCH 1:* (FLAGS UID RFC822 RFC822.HEADER RFC822.SIZE RFC822.TEXT INTERNALDATE ENVELOPE BODY BODYSTRUCTURE MODSEQ " +
-        "BODY[] BODY.PEEK[HEADER] BODY[1.2.MIME] BODY[2.TEXT]<0.1024> body.peek[header.fields (From To \"X-Y\")] BODY[HEADER.FIELDS.NOT (Received)] BODY[3]) (CHANGEDSINCE 12345)",
+        'BODY[] BODY.PEEK[HEADER] BODY[1.2.MIME] BODY[2.TEXT]<0.1024> body.peek[header.fields (From To "X-Y")] BODY[HEADER.FIELDS.NOT (Received)] BODY[3]) (CHANGEDSINCE 12345)',
     );
     expect(result).toMatchObject({ name: "FETCH", uid: true, sequenceSet: all, changedSince: 12345n });
     const items = result.name === "FETCH" ? result.items : [];
@@ -116,8 +144,17 @@ describe("command parser: every command", () => {
   });
 
   it("STORE forms", () => {
-    expect(command("a STORE 2:4 +FLAGS (\\Deleted)")).toMatchObject({ action: "add", silent: false, flags: ["\\Deleted"], uid: false });
-    expect(command("a STORE 1 -flags.silent \\Seen $Junk")).toMatchObject({ action: "remove", silent: true, flags: ["\\Seen", "$Junk"] });
+    expect(command("a STORE 2:4 +FLAGS (\\Deleted)")).toMatchObject({
+      action: "add",
+      silent: false,
+      flags: ["\\Deleted"],
+      uid: false,
+    });
+    expect(command("a STORE 1 -flags.silent \\Seen $Junk")).toMatchObject({
+      action: "remove",
+      silent: true,
+      flags: ["\\Seen", "$Junk"],
+    });
     expect(command("a UID STORE 5 FLAGS ()")).toMatchObject({ action: "set", flags: [], uid: true, unchangedSince: null });
     expect(command("a STORE 1 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)")).toMatchObject({
       unchangedSince: 320162338n,
@@ -179,10 +216,10 @@ describe("command parser: malformed commands answer BAD with the tag when known"
     ["a UID FROB 1", "a BAD Unknown UID command FROB"],
     ["a UID EXPUNGE", "a BAD Expected a space"],
     ["a ENABLE", "a BAD ENABLE needs a capability"],
-    ["a ID (\"a\")", "a BAD Expected a space"],
+    ['a ID ("a")', "a BAD Expected a space"],
     [`a ID (${Array.from({ length: 31 }, (_, i) => `"k${i}" "v"`).join(" ")})`, "a BAD Too many ID parameters"],
-    ["a LIST \"\" * RETURN", "a BAD Expected a space"],
-    ["a LIST \"\" * FOO ()", "a BAD Expected RETURN"],
+    ['a LIST "" * RETURN', "a BAD Expected a space"],
+    ['a LIST "" * FOO ()', "a BAD Expected RETURN"],
   ])("%j", (text, response) => {
     const result = parse(text);
     expect(result.ok).toBe(false);
@@ -190,7 +227,10 @@ describe("command parser: malformed commands answer BAD with the tag when known"
   });
 
   it("reports a literal that is shorter than announced in a hand-built frame", () => {
-    const result = parseCommand({ lines: [Buffer.from("a LOGIN {5}"), Buffer.from(" x")], literals: [{ data: Buffer.from("abc"), binary: false }] });
+    const result = parseCommand({
+      lines: [Buffer.from("a LOGIN {5}"), Buffer.from(" x")],
+      literals: [{ data: Buffer.from("abc"), binary: false }],
+    });
     expect(result.ok ? null : result.error.message).toBe("Literal shorter than announced");
   });
 

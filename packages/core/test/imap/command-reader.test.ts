@@ -10,7 +10,9 @@ function describeEvents(events: ReaderEvent[]): string[] {
     if (event.type === "continue") return "+";
     if (event.type === "error") return readerErrorResponse(event.error).trimEnd();
     const { lines, literals } = event.command;
-    return lines.map((line, i) => line.toString("latin1") + (literals[i] ? `<${literals[i]!.data.toString("latin1")}>` : "")).join("");
+    return lines
+      .map((line, i) => line.toString("latin1") + (literals[i] ? `<${literals[i]!.data.toString("latin1")}>` : ""))
+      .join("");
   });
 }
 
@@ -133,7 +135,11 @@ describe("command reader", () => {
 
   it("accepts a zero-length literal and a bare LF line ending", () => {
     const reader = new CommandReader(limits);
-    expect(describeEvents(reader.push(Buffer.from("g1 LOGIN {0}\r\n x\ng2 NOOP\n")))).toEqual(["+", "g1 LOGIN {0}<> x", "g2 NOOP"]);
+    expect(describeEvents(reader.push(Buffer.from("g1 LOGIN {0}\r\n x\ng2 NOOP\n")))).toEqual([
+      "+",
+      "g1 LOGIN {0}<> x",
+      "g2 NOOP",
+    ]);
   });
 
   it.each([

@@ -47,7 +47,17 @@ describe("SEARCH keys", () => {
     ["LARGER 1000", { key: "LARGER", size: 1000 }],
     ["SMALLER 5", { key: "SMALLER", size: 5 }],
     ["UID 1:*", { key: "UID", set: [{ start: 1, end: "*" }] }],
-    ["2,4:7,9", { key: "SEQUENCE", set: [{ start: 2, end: 2 }, { start: 4, end: 7 }, { start: 9, end: 9 }] }],
+    [
+      "2,4:7,9",
+      {
+        key: "SEQUENCE",
+        set: [
+          { start: 2, end: 2 },
+          { start: 4, end: 7 },
+          { start: 9, end: 9 },
+        ],
+      },
+    ],
     ["*", { key: "SEQUENCE", set: [{ start: "*", end: "*" }] }],
     ["NOT SEEN", { key: "NOT", operand: { key: "SEEN" } }],
     ["OR SEEN FLAGGED", { key: "OR", left: { key: "SEEN" }, right: { key: "FLAGGED" } }],
@@ -65,7 +75,13 @@ describe("SEARCH keys", () => {
     expect(search.criteria).toEqual([
       {
         key: "OR",
-        left: { key: "AND", operands: [{ key: "FROM", value: "Jörg" }, { key: "SINCE", date: feb1 }] },
+        left: {
+          key: "AND",
+          operands: [
+            { key: "FROM", value: "Jörg" },
+            { key: "SINCE", date: feb1 },
+          ],
+        },
         right: { key: "NOT", operand: { key: "AND", operands: [{ key: "DELETED" }] } },
       },
       { key: "SEQUENCE", set: [{ start: 1, end: 3 }] },
