@@ -7,6 +7,9 @@ const SP = 0x20;
 const DQUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MAX_MODSEQ = 2n ** 63n - 1n;
+const SYSTEM_FLAGS = new Map(
+  ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft", "\\Recent"].map((flag) => [flag.slice(1).toLowerCase(), flag]),
+);
 
 /**
  * Reads RFC 3501's data types from a framed command, left to right, in one pass. A literal is taken
@@ -196,11 +199,12 @@ export class CommandCursor {
     return result.set;
   }
 
-  /** flag: "\" atom or atom (keyword). */
+  /** flag: "\" atom or atom (keyword); system flags come back in their canonical case. */
   flag(): string {
     const system = this.tryByte(BACKSLASH);
     const name = this.atom("a flag");
-    return system ? `\\${name}` : name;
+    if (!system) return name;
+    return SYSTEM_FLAGS.get(name.toLowerCase()) ?? `\\${name}`;
   }
 
   /** "(" [item *(SP item)] ")" */

@@ -70,7 +70,7 @@ const CR = 0x0d;
 const TAIL_BYTES = 24;
 
 export class CommandReader {
-  private readonly limits: CommandReaderLimits;
+  private limits: CommandReaderLimits;
   private state: State = { kind: "line" };
   private lineChunks: Buffer[] = [];
   private lineLength = 0;
@@ -84,6 +84,14 @@ export class CommandReader {
 
   constructor(limits: Partial<CommandReaderLimits> = {}) {
     this.limits = { ...DEFAULT_READER_LIMITS, ...limits };
+  }
+
+  /**
+   * Changes the limits from the next command on: a server keeps literals small before authentication
+   * (no one should upload 50 MB to LOGIN) and raises them once the client has logged in.
+   */
+  setLimits(limits: Partial<CommandReaderLimits>): void {
+    this.limits = { ...this.limits, ...limits };
   }
 
   /** Bytes held for the command being read (for tests and metrics). */
@@ -128,10 +136,11 @@ export class CommandReader {
       this.lineLength += piece.length;
       return;
     }
+    const held = Buffer.concat(this.lineChunks);
     const room = Math.max(0, this.limits.maxLineLength - this.lineLength);
-    const partial = Buffer.concat([...this.lineChunks, piece.subarray(0, room)]);
-    if (this.lines.length === 0) this.tag = leadingTag(partial);
-    this.tail = partial.subarray(Math.max(0, partial.length - TAIL_BYTES));
+    if (this.lines.length === 0) this.tag = leadingTag(Buffer.concat([held, piece.subarray(0, room)]));
+    // readLine adds this piece's own end to the tail once the command is being discarded.
+    this.tail = held.subarray(Math.max(0, held.length - TAIL_BYTES));
     this.lineChunks = [];
     this.lineLength = 0;
     this.refuse(events, overLine ? "line-too-long" : "command-too-large");

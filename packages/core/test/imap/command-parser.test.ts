@@ -155,6 +155,9 @@ describe("command parser: every command", () => {
       silent: true,
       flags: ["\\Seen", "$Junk"],
     });
+    expect(command("a STORE 1 FLAGS (\\SEEN \\answered \\X-Custom $label)")).toMatchObject({
+      flags: ["\\Seen", "\\Answered", "\\X-Custom", "$label"],
+    });
     expect(command("a UID STORE 5 FLAGS ()")).toMatchObject({ action: "set", flags: [], uid: true, unchangedSince: null });
     expect(command("a STORE 1 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)")).toMatchObject({
       unchangedSince: 320162338n,

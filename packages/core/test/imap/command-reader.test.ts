@@ -114,6 +114,19 @@ describe("command reader", () => {
     expect(describeEvents(events)).toEqual(["d1 BAD Command line too long", "d2 NOOP"]);
   });
 
+  it("skips the non-synchronizing literal that ends an overlong line, however the bytes arrive", () => {
+    const injected = "x1 DELETE INBOX\r\n";
+    const input = Buffer.from(`k1 SEARCH TEXT ${"a".repeat(2000)} {${injected.length}+}\r\n${injected}\r\nk2 NOOP\r\n`);
+    const expected = ["k1 BAD Command line too long", "k2 NOOP"];
+    expect(feed(input, () => input.length)).toEqual(expected);
+    expect(feed(input, () => 1)).toEqual(expected);
+    for (const size of [2, 3, 5, 7, 1000, 2010, 2014]) expect(feed(input, () => size)).toEqual(expected);
+    // The limit is crossed in the middle of the literal's size: the size must still be read whole.
+    const split = Buffer.from(`k1 ${"a".repeat(1017)} {1`);
+    const rest = Buffer.from(`${injected.length - 10}+}\r\n${injected}\r\nk2 NOOP\r\n`);
+    expect(feed(Buffer.concat([split, rest]), (i) => (i === 0 ? split.length : 1000))).toEqual(expected);
+  });
+
   it("answers untagged when the overlong line shows no tag", () => {
     const reader = new CommandReader(limits);
     expect(describeEvents(reader.push(Buffer.from(`${"(".repeat(2000)}\r\n`)))).toEqual(["* BAD Command line too long"]);
@@ -153,6 +166,13 @@ describe("command reader", () => {
     ["{99999999999999999999}", { size: Number.POSITIVE_INFINITY, synchronizing: true, binary: false }],
   ])("reads the literal marker %s", (text, expected) => {
     expect(literalMarker(Buffer.from(`a APPEND x ${text}`))).toEqual(expected);
+  });
+
+  it("applies changed limits to the commands after the change", () => {
+    const reader = new CommandReader({ ...limits, maxLiteralSize: 100 });
+    expect(describeEvents(reader.push(Buffer.from("i1 LOGIN {500}\r\n")))).toEqual(["i1 NO [TOOBIG] Literal too large"]);
+    reader.setLimits({ maxLiteralSize: 1000 });
+    expect(describeEvents(reader.push(Buffer.from("i2 APPEND x {500}\r\n")))).toEqual(["+"]);
   });
 
   it("refuses an absurd literal size without waiting for it", () => {
