@@ -23,3 +23,4 @@ export type {
 export type { SmtpListenerStats, SmtpReceiver } from "./smtp/smtp-receiver.js";
 export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";
 export { hostnameWarning } from "./domains/domain-records.js";
+export type { WebhookWorker, WebhookWorkerOptions } from "./webhooks/webhook-worker.js";
