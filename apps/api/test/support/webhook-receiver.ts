@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 
 export interface ReceivedRequest {
+  url: string;
   headers: IncomingMessage["headers"];
   body: string;
   at: number;
@@ -25,7 +26,7 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const received = { headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() };
+        const received = { url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() };
         const r = holder.receiver!;
         r.requests.push(received);
         r.responder(r.requests.length - 1, received, res);
