@@ -8,7 +8,12 @@ import { WebhookReceiver } from "./support/webhook-receiver.js";
  * (mailbox.created on POST /accounts, …) these tests may use those real causes instead.
  */
 
-const ENV = { MAILROOM_WEBHOOK_ALLOW_PRIVATE: "true", MAILROOM_WEBHOOK_RETRY_SCHEDULE: "1,1,1" };
+const ENV = {
+  MAILROOM_WEBHOOK_ALLOW_PRIVATE: "true",
+  MAILROOM_WEBHOOK_RETRY_SCHEDULE: "1,1,1",
+  // Both servers of the two-process test open the same secrets.
+  MAILROOM_SECRETS_KEY: "webhook-delivery-test-secrets-key-0123456789",
+};
 let server: TestServer;
 const webhookTenants = new Set<string>();
 const receivers: WebhookReceiver[] = [];

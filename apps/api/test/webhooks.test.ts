@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { appendEvents } from "@mailroom/core";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -181,5 +183,45 @@ describe("signing", () => {
     const tested = await server.call("POST", `/api/v1/webhooks/${hook.id}/test`, { key: t.api_key });
     expect(tested.status).toBe(200);
     expect(tested.body).toMatchObject({ success: false, http_status: null, error: expect.stringMatching(/ECONNREFUSED/) });
+  });
+});
+
+describe("secrets at rest and in logs", () => {
+  it("stores secrets encrypted under a generated key file (0600) and never writes a whsec_ to the log", async () => {
+    const lines: string[] = [];
+    const logged = await startTestServer(
+      { MAILROOM_WEBHOOK_ALLOW_PRIVATE: "true" },
+      { logTo: { write: (line) => lines.push(line) }, backgroundJobs: false },
+    );
+    try {
+      const t = await logged.createTenant();
+      const res = await logged.call("POST", "/api/v1/webhooks", { key: t.api_key, body: { url: receiver.url } });
+      expect(res.status).toBe(201);
+      const secret = res.body.secret as string;
+      const rotated = await logged.call("POST", `/api/v1/webhooks/${res.body.id}/rotate-secret`, { key: t.api_key });
+      // A secret in a URL, where a request log would show it.
+      await logged.call("GET", `/api/v1/webhooks/${encodeURIComponent(rotated.body.secret)}`, { key: t.api_key });
+      await logged.call("POST", `/api/v1/webhooks/${res.body.id}/test`, { key: t.api_key });
+      logged.app.core.deps.logger.info({ note: `leaked ${secret}` }, `leaked ${rotated.body.secret}`);
+
+      const row = await logged.app.core.deps.db
+        .selectFrom("webhook_endpoints")
+        .select(["secret_sealed", "previous_secret_sealed"])
+        .where("id", "=", res.body.id)
+        .executeTakeFirstOrThrow();
+      for (const sealed of [row.secret_sealed, row.previous_secret_sealed!]) {
+        expect(sealed).toMatch(/^v1:/);
+        expect(sealed).not.toContain(secret.slice(6));
+        expect(sealed).not.toContain(rotated.body.secret.slice(6));
+      }
+      const keyFile = join(logged.app.core.deps.config.dataDir, "secrets.key");
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+
+      expect(lines.length).toBeGreaterThan(3);
+      expect(lines.join("\n")).not.toMatch(/whsec_/);
+      expect(lines.join("\n")).toContain("leaked [redacted]");
+    } finally {
+      await logged.stop();
+    }
   });
 });

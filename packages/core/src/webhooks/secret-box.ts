@@ -44,7 +44,14 @@ function open(key: Buffer, sealed: string): string {
   const bytes = Buffer.from(data, "base64");
   const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, IV_BYTES));
   decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-  return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
+  try {
+    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
+  } catch (err) {
+    throw new Error(
+      "a webhook secret was sealed with another key: every process on this database needs the same MAILROOM_SECRETS_KEY",
+      { cause: err },
+    );
+  }
 }
 
 /** The key file's 32 bytes (base64); created with mode 0600, never overwritten (`wx`: two processes racing agree). */
