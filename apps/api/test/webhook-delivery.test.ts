@@ -1,5 +1,6 @@
-import { appendEvents, type WebhookWorkerOptions } from "@mailroom/core";
+import type { WebhookWorkerOptions } from "@mailroom/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeEvents } from "./support/test-events.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -47,7 +48,7 @@ async function addWebhook(key: string, url: string, body: Record<string, unknown
 async function emit(tenantId: string, n = 1, type: "mailbox.created" | "message.received" = "mailbox.created") {
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
-    await appendEvents(server.app.core.deps.db, [{ tenantId, type, data: { n: i } }]);
+    await writeEvents(server, [{ tenantId, type, data: { n: i } }]);
     ids.push(i);
   }
   return ids;
@@ -100,7 +101,13 @@ describe("webhook delivery", () => {
       () => deliveries(t.api_key, hook.id),
       (list) => list[0]?.status === "succeeded",
     );
-    expect(d).toMatchObject({ event_type: "mailbox.created", attempts: 3, last_http_status: 200, last_error: null, next_attempt_at: null });
+    expect(d).toMatchObject({
+      event_type: "mailbox.created",
+      attempts: 3,
+      last_http_status: 200,
+      last_error: null,
+      next_attempt_at: null,
+    });
     expect(d!.event_id).toBe([...ids][0]);
     expect(d!.history.map((a) => a.http_status)).toEqual([500, 500, 200]);
     expect(d!.history[0]!.error).toBe("HTTP 500: busy, try later");
@@ -210,7 +217,10 @@ describe("webhook delivery", () => {
       () => deliveries(t.api_key, hook.id),
       (list) => (list[0]?.attempts ?? 0) >= 1,
     );
-    expect(d!.history[0]).toMatchObject({ http_status: 302, error: "HTTP 302: redirects are not followed (Location: /hook/elsewhere)" });
+    expect(d!.history[0]).toMatchObject({
+      http_status: 302,
+      error: "HTTP 302: redirects are not followed (Location: /hook/elsewhere)",
+    });
     expect(r.requests.some((q) => q.url.endsWith("/elsewhere"))).toBe(false);
   });
 
@@ -272,7 +282,12 @@ describe("webhook delivery", () => {
     });
     expect(replay).toMatchObject({ status: 200, body: { queued: 2, limit_reached: false } });
     await r.waitFor((x) => x.requests.length >= 14);
-    expect(r.events().slice(12).map((e) => [e.type, e.data.n])).toEqual([
+    expect(
+      r
+        .events()
+        .slice(12)
+        .map((e) => [e.type, e.data.n]),
+    ).toEqual([
       ["message.received", 0],
       ["message.received", 1],
     ]);
@@ -282,7 +297,10 @@ describe("webhook delivery", () => {
       body: { since: "2026-11-20T10:00:00Z", until: "2026-11-20T09:00:00Z" },
     });
     expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ code: "VALIDATION_ERROR", details: [{ path: ["until"], message: "Until must be after since" }] });
+    expect(bad.body).toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: [{ path: ["until"], message: "Until must be after since" }],
+    });
     expect(await deliveries(t.api_key, hook.id)).toHaveLength(14);
   });
 
@@ -296,11 +314,12 @@ describe("webhook delivery", () => {
     expect(mailbox.status).toBe(201);
     const mailboxId = mailbox.body.data.id as string;
     const hook = await addWebhook(t.api_key, r.url, { events: ["message.received"], mailbox_ids: [mailboxId] });
-    const db = server.app.core.deps.db;
-    await appendEvents(db, [{ tenantId: t.id, type: "message.received", mailboxId, data: { n: "wanted" } }]);
-    await appendEvents(db, [{ tenantId: t.id, type: "message.received", mailboxId: "acc_other", data: { n: "other mailbox" } }]);
-    await appendEvents(db, [{ tenantId: t.id, type: "mailbox.created", mailboxId, data: { n: "other type" } }]);
-    await appendEvents(db, [{ tenantId: t.id, type: "message.received", mailboxId, data: { n: "wanted too" } }]);
+    await writeEvents(server, [{ tenantId: t.id, type: "message.received", mailboxId, data: { n: "wanted" } }]);
+    await writeEvents(server, [
+      { tenantId: t.id, type: "message.received", mailboxId: "acc_other", data: { n: "other mailbox" } },
+    ]);
+    await writeEvents(server, [{ tenantId: t.id, type: "mailbox.created", mailboxId, data: { n: "other type" } }]);
+    await writeEvents(server, [{ tenantId: t.id, type: "message.received", mailboxId, data: { n: "wanted too" } }]);
     await r.waitFor((x) => x.requests.length >= 2);
     await server.app.core.webhooks.dispatch();
     expect((await deliveries(t.api_key, hook.id)).map((d) => d.event_type)).toEqual(["message.received", "message.received"]);

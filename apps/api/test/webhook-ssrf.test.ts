@@ -61,7 +61,10 @@ describe("webhook targets (server-side request forgery)", () => {
 
   it("accepts public addresses, and refuses a change of URL to a forbidden one (nothing changed)", async () => {
     const t = await strict.createTenant();
-    const created = await strict.call("POST", "/api/v1/webhooks", { key: t.api_key, body: { url: "https://93.184.215.14/hook" } });
+    const created = await strict.call("POST", "/api/v1/webhooks", {
+      key: t.api_key,
+      body: { url: "https://93.184.215.14/hook" },
+    });
     expect(created.status).toBe(201);
     const patched = await strict.call("PATCH", `/api/v1/webhooks/${created.body.id}`, {
       key: t.api_key,

@@ -1,8 +1,8 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { appendEvents } from "@mailroom/core";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeEvents } from "./support/test-events.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { WebhookReceiver, webhookHeaders } from "./support/webhook-receiver.js";
 
@@ -35,7 +35,7 @@ async function addWebhook(key: string, body: Record<string, unknown> = {}) {
 
 /** An event of the tenant's, written as a producer would (the events helper wires the real causes). */
 async function emit(tenantId: string, type: "mailbox.created" | "message.received" = "mailbox.created", mailboxId?: string) {
-  await appendEvents(server.app.core.deps.db, [{ tenantId, type, mailboxId, data: { mailbox_id: mailboxId ?? null, marker: Math.random() } }]);
+  await writeEvents(server, [{ tenantId, type, mailboxId, data: { mailbox_id: mailboxId ?? null, marker: Math.random() } }]);
 }
 
 describe("webhook endpoints", () => {
@@ -60,7 +60,12 @@ describe("webhook endpoints", () => {
       body: { events: ["*"], description: null, enabled: false },
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ events: ["*"], description: null, enabled: false, disabled_reason: "Disabled through the API" });
+    expect(patched.body).toMatchObject({
+      events: ["*"],
+      description: null,
+      enabled: false,
+      disabled_reason: "Disabled through the API",
+    });
     const enabled = await server.call("PATCH", `/api/v1/webhooks/${created.id}`, { key: t.api_key, body: { enabled: true } });
     expect(enabled.body).toMatchObject({ enabled: true, disabled_reason: null, disabled_at: null });
 
@@ -82,7 +87,12 @@ describe("webhook endpoints", () => {
       [{ url: receiver.url, events: ["*", "message.received"] }, 400, "VALIDATION_ERROR", /Invalid request data/],
       [{ url: receiver.url, events: [] }, 400, "VALIDATION_ERROR", /Invalid request data/],
       [{ url: receiver.url, description: "x".repeat(501) }, 400, "VALIDATION_ERROR", /Invalid request data/],
-      [{ url: receiver.url, mailbox_ids: ["acc_01m7whfdww3pgfya7z942m8m2b"] }, 400, "WEBHOOK_FILTER_INVALID", /not one of your mailboxes/],
+      [
+        { url: receiver.url, mailbox_ids: ["acc_01m7whfdww3pgfya7z942m8m2b"] },
+        400,
+        "WEBHOOK_FILTER_INVALID",
+        /not one of your mailboxes/,
+      ],
     ];
     for (const [body, status, code, message] of cases) {
       const res = await server.call("POST", "/api/v1/webhooks", { key: t.api_key, body });
@@ -141,7 +151,10 @@ describe("signing", () => {
     expect(req.headers["content-type"]).toBe("application/json");
     expect(req.headers["user-agent"]).toBe("Mailroom-Webhooks/1");
     expect(req.headers["webhook-id"]).toBe(tested.body.event_id);
-    const verified = new Webhook(hook.secret).verify(req.body, webhookHeaders(req)) as { type: string; data: { webhook_id: string } };
+    const verified = new Webhook(hook.secret).verify(req.body, webhookHeaders(req)) as {
+      type: string;
+      data: { webhook_id: string };
+    };
     expect(verified).toMatchObject({ id: tested.body.event_id, type: "webhook.test", data: { webhook_id: hook.id } });
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString("base64")}`).verify(req.body, webhookHeaders(req))).toThrow();
 

@@ -195,14 +195,17 @@ export async function createCore(deps: CoreDeps) {
       create: (tenantId: string, input: CreateWebhookInput) => createWebhook(webhooks, tenantId, input),
       list: (tenantId: string) => listWebhooks(webhooks, tenantId),
       get: (tenantId: string, id: string) => getWebhook(webhooks, tenantId, id),
-      update: (tenantId: string, id: string, input: Omit<UpdateWebhookInput, "id">) => updateWebhook(webhooks, tenantId, id, input),
+      update: (tenantId: string, id: string, input: Omit<UpdateWebhookInput, "id">) =>
+        updateWebhook(webhooks, tenantId, id, input),
       delete: (tenantId: string, id: string) => deleteWebhook(webhooks, tenantId, id),
       rotateSecret: (tenantId: string, id: string) => rotateWebhookSecret(webhooks, tenantId, id),
       test: (tenantId: string, id: string) => testWebhook(webhooks, tenantId, id),
       deliveries: (tenantId: string, id: string, page: Parameters<typeof listWebhookDeliveries>[3]) =>
         listWebhookDeliveries(webhooks, tenantId, id, page),
-      retryDelivery: (tenantId: string, id: string, deliveryId: string) => retryWebhookDelivery(webhooks, tenantId, id, deliveryId),
-      replay: (tenantId: string, id: string, range: Parameters<typeof replayWebhook>[3]) => replayWebhook(webhooks, tenantId, id, range),
+      retryDelivery: (tenantId: string, id: string, deliveryId: string) =>
+        retryWebhookDelivery(webhooks, tenantId, id, deliveryId),
+      replay: (tenantId: string, id: string, range: Parameters<typeof replayWebhook>[3]) =>
+        replayWebhook(webhooks, tenantId, id, range),
       /** Turn new events into deliveries now (workers do this on their own); deliveries queued. */
       dispatch: () => dispatchAll(deps.db),
       /** A webhook worker of this process (start() it; stop() finishes the attempts in flight). */

@@ -23,7 +23,12 @@ const tags = ["Webhooks"];
 export const webhooksRouter = router({
   create: tenantProcedure
     .meta({
-      openapi: { method: "POST", path: "/webhooks", tags, summary: "Register a webhook endpoint; its signing secret is shown once" },
+      openapi: {
+        method: "POST",
+        path: "/webhooks",
+        tags,
+        summary: "Register a webhook endpoint; its signing secret is shown once",
+      },
       successStatus: 201,
     })
     .input(zCreateWebhookInput)
@@ -59,7 +64,9 @@ export const webhooksRouter = router({
     }),
 
   delete: tenantProcedure
-    .meta({ openapi: { method: "DELETE", path: "/webhooks/{id}", tags, summary: "Delete a webhook endpoint and its deliveries" } })
+    .meta({
+      openapi: { method: "DELETE", path: "/webhooks/{id}", tags, summary: "Delete a webhook endpoint and its deliveries" },
+    })
     .input(zWebhookIdInput)
     .output(zDeleted)
     .mutation(async ({ ctx, input }) => {

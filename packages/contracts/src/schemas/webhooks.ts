@@ -185,7 +185,12 @@ const exampleWebhook = {
 } as const satisfies Webhook;
 const exampleSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-example(zWebhook, { ...exampleWebhook, events: [...exampleWebhook.events], mailbox_ids: [...exampleWebhook.mailbox_ids], domain_ids: [] });
+example(zWebhook, {
+  ...exampleWebhook,
+  events: [...exampleWebhook.events],
+  mailbox_ids: [...exampleWebhook.mailbox_ids],
+  domain_ids: [],
+});
 example(zCreatedWebhook, {
   ...exampleWebhook,
   events: [...exampleWebhook.events],
@@ -235,7 +240,9 @@ example(zListWebhookDeliveriesOutput, {
   next_cursor: null,
 });
 example(zListWebhooksOutput, {
-  webhooks: [{ ...exampleWebhook, events: [...exampleWebhook.events], mailbox_ids: [...exampleWebhook.mailbox_ids], domain_ids: [] }],
+  webhooks: [
+    { ...exampleWebhook, events: [...exampleWebhook.events], mailbox_ids: [...exampleWebhook.mailbox_ids], domain_ids: [] },
+  ],
 });
 example(zListWebhookDeliveriesInput.shape.status, "failed");
 example(zReplayWebhookInput, {

@@ -26,7 +26,13 @@ export async function dispatchOnce(db: Kysely<Database>, batch = DISPATCH_BATCH)
     if (!cursor) return { busy: true, events: 0, deliveries: 0 };
     const { rows, position } = await readEventsAfter(trx, cursor, {}, batch);
     if (rows.length === 0) return { busy: false, events: 0, deliveries: 0 };
-    const deliveries = await insertDeliveries(trx, await matchNewEvents(trx, rows.map((r) => r.id)));
+    const deliveries = await insertDeliveries(
+      trx,
+      await matchNewEvents(
+        trx,
+        rows.map((r) => r.id),
+      ),
+    );
     await moveDispatchCursor(trx, position);
     return { busy: false, events: rows.length, deliveries };
   });

@@ -12,7 +12,12 @@ export interface DeliveryState {
  * Where a delivery goes after attempt number `attempt` (1-based): 2xx succeeds; anything else waits
  * `schedule[attempt - 1]` seconds, and once the schedule is spent the delivery is failed.
  */
-export function afterAttempt(result: AttemptResult, attempt: number, scheduleSeconds: readonly number[], now: Date): DeliveryState {
+export function afterAttempt(
+  result: AttemptResult,
+  attempt: number,
+  scheduleSeconds: readonly number[],
+  now: Date,
+): DeliveryState {
   if (result.success) return { status: "succeeded", nextAttemptAt: null };
   const delay = scheduleSeconds[attempt - 1];
   if (delay === undefined) return { status: "failed", nextAttemptAt: null };

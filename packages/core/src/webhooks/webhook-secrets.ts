@@ -8,7 +8,10 @@ export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 export interface WebhookSecrets {
   seal(secret: string): string;
   /** The secrets that sign a request now: the current one, and the previous one during its overlap. */
-  forSigning(endpoint: Pick<WebhookEndpointRow, "secret_sealed" | "previous_secret_sealed" | "previous_secret_until">, now?: Date): string[];
+  forSigning(
+    endpoint: Pick<WebhookEndpointRow, "secret_sealed" | "previous_secret_sealed" | "previous_secret_until">,
+    now?: Date,
+  ): string[];
 }
 
 export function webhookSecrets(box: SecretBox): WebhookSecrets {

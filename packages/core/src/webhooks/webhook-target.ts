@@ -44,9 +44,7 @@ export function forbiddenAddressReason(address: string): string | undefined {
   return range === "unicast" ? undefined : `a ${range} address`;
 }
 
-export type TargetCheck =
-  | { ok: true; address: string; family: 4 | 6 }
-  | { ok: false; reason: string; unresolved: boolean };
+export type TargetCheck = { ok: true; address: string; family: 4 | 6 } | { ok: false; reason: string; unresolved: boolean };
 
 /** The address to connect to for `url`: the first one DNS gives, once every one it gives is allowed. */
 export async function vetTarget(url: URL, allowPrivate: boolean): Promise<TargetCheck> {
@@ -58,7 +56,11 @@ export async function vetTarget(url: URL, allowPrivate: boolean): Promise<Target
     try {
       addresses = await lookup(host, { all: true, verbatim: true });
     } catch (err) {
-      return { ok: false, reason: `DNS lookup of ${host} failed: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, unresolved: true };
+      return {
+        ok: false,
+        reason: `DNS lookup of ${host} failed: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        unresolved: true,
+      };
     }
     if (addresses.length === 0) return { ok: false, reason: `DNS lookup of ${host} found no address`, unresolved: true };
   }
@@ -79,7 +81,10 @@ export async function vetTarget(url: URL, allowPrivate: boolean): Promise<Target
 export async function assertAllowedTarget(url: URL, allowPrivate: boolean): Promise<void> {
   const check = await vetTarget(url, allowPrivate);
   if (!check.ok && !check.unresolved) {
-    throw new MailroomError("WEBHOOK_TARGET_FORBIDDEN", `The webhook URL points to an address this server does not send to: ${check.reason}`);
+    throw new MailroomError(
+      "WEBHOOK_TARGET_FORBIDDEN",
+      `The webhook URL points to an address this server does not send to: ${check.reason}`,
+    );
   }
 }
 

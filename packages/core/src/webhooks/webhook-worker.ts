@@ -205,7 +205,13 @@ export class WebhookWorker {
         : afterAttempt(result, delivery.attempts + 1, this.deps.config.webhooks.retryScheduleSeconds, new Date());
       outcomes.push({ id: delivery.id, status: state.status, nextAttemptAt: state.nextAttemptAt, attempt: result });
       log.info(
-        { deliveryId: delivery.id, eventId: delivery.event_id, status: result.httpStatus, error: result.error, next: state.status },
+        {
+          deliveryId: delivery.id,
+          eventId: delivery.event_id,
+          status: result.httpStatus,
+          error: result.error,
+          next: state.status,
+        },
         "webhook attempt",
       );
       if (result.httpStatus === 410) break;

@@ -66,14 +66,28 @@ export async function disableEndpoint(db: Executor, endpoint: WebhookEndpointRow
 }
 
 export async function deleteTenantEndpoint(db: Executor, tenantId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom("webhook_endpoints").where("id", "=", id).where("tenant_id", "=", tenantId).executeTakeFirst();
+  const result = await db
+    .deleteFrom("webhook_endpoints")
+    .where("id", "=", id)
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
 /** Which of `ids` are the tenant's mailboxes / domains. */
-export async function ownedIds(db: Executor, table: "mailboxes" | "domains", tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+export async function ownedIds(
+  db: Executor,
+  table: "mailboxes" | "domains",
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom(table).select("id").where("tenant_id", "=", tenantId).where("id", "in", [...ids]).execute();
+  const rows = await db
+    .selectFrom(table)
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", [...ids])
+    .execute();
   return new Set(rows.map((r) => r.id));
 }
 
@@ -331,8 +345,17 @@ export async function listEndpointDeliveries(
     .execute();
 }
 
-export async function findEndpointDelivery(db: Executor, endpointId: string, id: string): Promise<WebhookDeliveryRow | undefined> {
-  return db.selectFrom("webhook_deliveries").selectAll().where("endpoint_id", "=", endpointId).where("id", "=", id).executeTakeFirst();
+export async function findEndpointDelivery(
+  db: Executor,
+  endpointId: string,
+  id: string,
+): Promise<WebhookDeliveryRow | undefined> {
+  return db
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("endpoint_id", "=", endpointId)
+    .where("id", "=", id)
+    .executeTakeFirst();
 }
 
 export async function attemptsOf(db: Executor, deliveryIds: readonly string[]): Promise<Map<string, WebhookAttemptRow[]>> {

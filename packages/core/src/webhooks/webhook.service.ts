@@ -49,8 +49,7 @@ export function createWebhookContext(deps: CoreDeps, secrets: WebhookSecrets, ki
   return { deps, secrets, sender: new WebhookSender({ allowPrivate: deps.config.webhooks.allowPrivate }), kick };
 }
 
-const jsonArray = (value: unknown): string[] =>
-  (typeof value === "string" ? JSON.parse(value) : value) as string[];
+const jsonArray = (value: unknown): string[] => (typeof value === "string" ? JSON.parse(value) : value) as string[];
 
 export function toWebhook(row: WebhookEndpointRow): Webhook {
   return {
@@ -99,7 +98,10 @@ export async function createWebhook(ctx: WebhookContext, tenantId: string, input
   const secret = newWebhookSecret();
   const row = await ctx.deps.db.transaction().execute(async (trx) => {
     if ((await countEndpointsLocked(trx, tenantId)) >= MAX_WEBHOOKS_PER_TENANT) {
-      throw new MailroomError("WEBHOOK_LIMIT_REACHED", `You have ${MAX_WEBHOOKS_PER_TENANT} webhook endpoints, the most a tenant may have`);
+      throw new MailroomError(
+        "WEBHOOK_LIMIT_REACHED",
+        `You have ${MAX_WEBHOOKS_PER_TENANT} webhook endpoints, the most a tenant may have`,
+      );
     }
     return insertEndpoint(trx, {
       id: newId("webhook"),

@@ -57,7 +57,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index webhook_deliveries_due_idx on webhook_deliveries (endpoint_id, next_attempt_at)
     where status = 'pending'`.execute(db);
   // The deliveries list: an endpoint's, newest first.
-  await db.schema.createIndex("webhook_deliveries_endpoint_idx").on("webhook_deliveries").columns(["endpoint_id", "id"]).execute();
+  await db.schema
+    .createIndex("webhook_deliveries_endpoint_idx")
+    .on("webhook_deliveries")
+    .columns(["endpoint_id", "id"])
+    .execute();
 
   await db.schema
     .createTable("webhook_attempts")
