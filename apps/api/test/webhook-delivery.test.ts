@@ -349,4 +349,37 @@ describe("webhook workers in two processes", () => {
       await second.stop();
     }
   }, 90_000);
+
+  it("a worker that dies mid-attempt loses its endpoint when the lease runs out; another sends again (at least once)", async () => {
+    const r = await receiver((n, _req, res) => {
+      // The first request hangs past the dead worker's lease.
+      if (n === 0) setTimeout(() => res.end("late"), 2500);
+      else res.end("ok");
+    });
+    const t = await tenant(false);
+    const hook = await addWebhook(t.api_key, r.url);
+    const first = ownWorker(t.id, { leaseSeconds: 1, concurrency: 1 });
+    await writeEvents(server, [{ tenantId: t.id, type: "mailbox.created", data: { n: 0 } }]);
+    await r.waitFor((x) => x.requests.length >= 1);
+    first.abandon();
+    const second = ownWorker(t.id, { leaseSeconds: 1, concurrency: 1 });
+    try {
+      await r.waitFor((x) => x.requests.length >= 2);
+      const [d] = await until(
+        () => deliveries(t.api_key, hook.id),
+        (list) => list[0]?.status === "succeeded",
+      );
+      const ids = r.requests.map((q) => q.headers["webhook-id"]);
+      // Delivered twice: once by each worker, the same event id both times.
+      expect(new Set(ids).size).toBe(1);
+      expect(ids[0]).toBe(d!.event_id);
+      await new Promise((done) => setTimeout(done, 3000));
+      // The dead worker's late result was not recorded over the live one's.
+      const [after] = await deliveries(t.api_key, hook.id);
+      expect(after).toMatchObject({ status: "succeeded", attempts: 1 });
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  }, 30_000);
 });
