@@ -204,6 +204,39 @@ describe("webhook delivery", () => {
     expect(disabled.body.disabled_reason).toMatch(/^Every attempt has failed since .* \(3 days\)$/);
   });
 
+  it("prunes finished deliveries older than the event retention, never pending ones", async () => {
+    const r = await receiver();
+    const t = await tenant();
+    const hook = await addWebhook(t.api_key, r.url);
+    await emit(t.id);
+    await until(
+      () => deliveries(t.api_key, hook.id),
+      (list) => list[0]?.status === "succeeded",
+    );
+    const db = server.app.core.deps.db;
+    await db
+      .updateTable("webhook_deliveries")
+      .set({ updated_at: new Date(Date.now() - 31 * 86_400_000) })
+      .where("endpoint_id", "=", hook.id)
+      .execute();
+    await server.call("PATCH", `/api/v1/webhooks/${hook.id}`, { key: t.api_key, body: { enabled: false } });
+    await emit(t.id);
+    await server.app.core.webhooks.dispatch();
+    await server.call("POST", `/api/v1/webhooks/${hook.id}/replay`, {
+      key: t.api_key,
+      body: { since: new Date(Date.now() - 60_000).toISOString(), types: ["mailbox.created"] },
+    });
+    await db
+      .updateTable("webhook_deliveries")
+      .set({ updated_at: new Date(Date.now() - 31 * 86_400_000) })
+      .where("endpoint_id", "=", hook.id)
+      .where("status", "=", "pending")
+      .execute();
+    expect(await server.app.core.maintenance.pruneWebhookDeliveries()).toBeGreaterThanOrEqual(1);
+    const left = await deliveries(t.api_key, hook.id);
+    expect(left.map((d) => d.status)).toEqual(["pending", "pending"]);
+  });
+
   it("does not follow redirects: a 3xx is a failed attempt", async () => {
     const r = await receiver((_n, req, res) => {
       if (req.url.endsWith("/elsewhere")) return res.end("ok");

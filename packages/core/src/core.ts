@@ -66,6 +66,7 @@ import { pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
 import { createSecretBox } from "./webhooks/secret-box.js";
 import { dispatchAll } from "./webhooks/webhook-dispatcher.js";
+import { pruneFinishedDeliveries } from "./webhooks/webhook.repository.js";
 import { webhookSecrets } from "./webhooks/webhook-secrets.js";
 import { WebhookWorker, type WebhookWorkerOptions } from "./webhooks/webhook-worker.js";
 import {
@@ -221,6 +222,8 @@ export async function createCore(deps: CoreDeps) {
       purgeExpiredMailboxes: () => purgeExpiredMailboxes(deps),
       pruneIdempotencyKeys: () => pruneIdempotencyKeys(deps.db),
       purgeUnreferencedMessageContents: () => purgeUnreferencedContents(deps),
+      /** Finished webhook deliveries are kept as long as events (MAILROOM_EVENT_RETENTION_DAYS). */
+      pruneWebhookDeliveries: () => pruneFinishedDeliveries(deps.db, deps.config.events.retentionDays),
     },
   };
 }

@@ -386,3 +386,14 @@ export async function requeueDelivery(db: Executor, endpointId: string, id: stri
     .returningAll()
     .executeTakeFirst();
 }
+
+/** Deletes finished deliveries (and their attempts) older than `days`, a bounded batch at a time; how many went. */
+export async function pruneFinishedDeliveries(db: Executor, days: number, batch = 5000): Promise<number> {
+  const result = await sql<{ n: string }>`
+    with doomed as (
+      select id from webhook_deliveries
+      where status <> 'pending' and updated_at < now() - make_interval(days => ${days}) limit ${batch}
+    ), gone as (delete from webhook_deliveries where id in (select id from doomed) returning 1)
+    select count(*)::text as n from gone`.execute(db);
+  return Number(result.rows[0]?.n ?? 0);
+}

@@ -56,6 +56,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Claims: which endpoints have a delivery due.
   await sql`create index webhook_deliveries_due_idx on webhook_deliveries (endpoint_id, next_attempt_at)
     where status = 'pending'`.execute(db);
+  // Pruning finished deliveries by age.
+  await sql`create index webhook_deliveries_finished_idx on webhook_deliveries (updated_at)
+    where status <> 'pending'`.execute(db);
   // The deliveries list: an endpoint's, newest first.
   await db.schema
     .createIndex("webhook_deliveries_endpoint_idx")
