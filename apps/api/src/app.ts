@@ -14,6 +14,7 @@ import {
   type DeliveryWorker,
   type Logger,
   type SmtpListenerStats,
+  type WebhookWorker,
 } from "@mailroom/core";
 import { backgroundJobs, scheduleJobs } from "./background-jobs.js";
 import { createHttpServer } from "./http/http-server.js";
@@ -33,6 +34,8 @@ export interface StartOptions {
    * database shared by several test processes). Default: on, every tenant.
    */
   delivery?: false | { tenantIds?: ReadonlySet<string> };
+  /** The webhook worker (and dispatcher), likewise: off with `false`, or only `tenantIds`' endpoints. */
+  webhooks?: false | { tenantIds?: ReadonlySet<string> };
 }
 
 export interface RunningMailroom {
@@ -44,6 +47,8 @@ export interface RunningMailroom {
   submissionPort: number;
   /** This process's delivery worker, unless turned off. */
   deliveryWorker: DeliveryWorker | undefined;
+  /** This process's webhook worker, unless turned off. */
+  webhookWorker: WebhookWorker | undefined;
   /** The MX (SMTP receiver) port. */
   smtpPort: number;
   /** Sessions and message memory of the two SMTP listeners now. */
@@ -105,6 +110,12 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
         ? undefined
         : core.sending.createWorker({ tenantIds: options.delivery?.tenantIds }).start();
     if (worker) stops.unshift(() => worker.stop());
+    // MAILROOM_WEBHOOK_CONCURRENCY=0: no webhook worker here; stop() lets attempts in flight finish.
+    const webhookWorker =
+      options.webhooks === false || config.webhooks.concurrency === 0
+        ? undefined
+        : core.webhooks.createWorker({ tenantIds: options.webhooks?.tenantIds }).start();
+    if (webhookWorker) stops.unshift(() => webhookWorker.stop());
     const tls = config.smtp.tls
       ? { key: readFileSync(config.smtp.tls.keyPath), cert: readFileSync(config.smtp.tls.certPath) }
       : undefined;
@@ -127,6 +138,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       httpUrl,
       submissionPort: submission.port,
       deliveryWorker: worker,
+      webhookWorker,
       smtpPort: mx.port,
       smtpStats: () => ({ mx: mx.stats(), submission: submission.stats() }),
       stop: async () => {

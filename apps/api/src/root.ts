@@ -9,6 +9,7 @@ import { sentRouter } from "./routers/sent.router.js";
 import { messagesRouter } from "./routers/messages.router.js";
 import { systemDomainsRouter } from "./routers/system-domains.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
+import { webhooksRouter } from "./routers/webhooks.router.js";
 import { router } from "./trpc.js";
 
 export const appRouter = router({
@@ -29,6 +30,9 @@ export const appRouter = router({
   // sending
   send: sendRouter,
   sent: sentRouter,
+
+  // events and webhooks
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

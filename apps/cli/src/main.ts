@@ -11,6 +11,7 @@ import { sendCommand, statusCommand } from "./commands/send.js";
 import { sentCommand } from "./commands/sent.js";
 import { systemDomainsCommand } from "./commands/system-domains.js";
 import { tenantsCommand } from "./commands/tenants.js";
+import { webhooksCommand } from "./commands/webhooks.js";
 import { createContext } from "./context.js";
 import { cliEnv } from "./env.js";
 import { stopSpinner } from "./output.js";
@@ -34,6 +35,7 @@ program.addCommand(systemDomainsCommand(ctx));
 program.addCommand(sendCommand(ctx));
 program.addCommand(statusCommand(ctx));
 program.addCommand(sentCommand(ctx));
+program.addCommand(webhooksCommand(ctx));
 for (const command of inboxCommands(ctx)) program.addCommand(command);
 for (const command of messageCommands(ctx)) program.addCommand(command);
 

@@ -147,6 +147,9 @@ const retrySchedule = z.string().transform((value, ctx) => {
 
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 900, 3600, 14400];
 
+/** Webhook retries: 5 s, 1 min, 10 min, 1 h, 3 h, 8 h, 12 h — a day and a quarter, then `failed`. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 60, 600, 3600, 10800, 28800, 43200];
+
 /** A whole number from `min` to `max`, with one message that names the range for either bound. */
 function wholeNumber(min: number, max: number, meaning = "") {
   const message = `must be a whole number from ${min} to ${max}${meaning}`;
@@ -234,6 +237,8 @@ export const configSchema = z
     /** Let webhooks reach private, loopback and link-local addresses (tests, single-host setups). */
     MAILROOM_WEBHOOK_ALLOW_PRIVATE: boolean.default(false),
     MAILROOM_WEBHOOK_CONCURRENCY: wholeNumber(0, 1000, " (0 = no webhook worker in this process)").default(16),
+    /** Seconds before webhook retry 1, 2, …; after the last one a delivery is failed (no repeat). */
+    MAILROOM_WEBHOOK_RETRY_SCHEDULE: retrySchedule.default(DEFAULT_WEBHOOK_RETRY_SCHEDULE),
     /** Encrypts webhook secrets at rest; when unset, a key is generated into <data dir>/secrets.key. */
     MAILROOM_SECRETS_KEY: z.string().min(32, "must be at least 32 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -308,6 +313,8 @@ export interface MailroomConfig {
     concurrency: number;
     /** Key material for encrypting webhook secrets at rest; undefined = the data dir's key file. */
     secretsKey: string | undefined;
+    /** Seconds before retry 1, 2, …; a delivery whose last retry fails is `failed`. */
+    retryScheduleSeconds: number[];
   };
 }
 
@@ -395,6 +402,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
       allowPrivate: c.MAILROOM_WEBHOOK_ALLOW_PRIVATE,
       concurrency: c.MAILROOM_WEBHOOK_CONCURRENCY,
       secretsKey: c.MAILROOM_SECRETS_KEY,
+      retryScheduleSeconds: c.MAILROOM_WEBHOOK_RETRY_SCHEDULE,
     },
   };
 }

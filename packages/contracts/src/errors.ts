@@ -233,6 +233,39 @@ export const ERROR_META = {
     when: "the `Idempotency-Key` is not 1–255 printable ASCII characters",
   },
 
+  // webhooks
+  WEBHOOK_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Webhook not found", when: "no such webhook endpoint of yours" },
+  WEBHOOK_DELIVERY_NOT_FOUND: {
+    http: 404,
+    trpc: "NOT_FOUND",
+    message: "Webhook delivery not found",
+    when: "no such delivery to that endpoint of yours",
+  },
+  WEBHOOK_URL_INVALID: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "The webhook URL must be an http:// or https:// URL without credentials",
+    when: "a webhook URL that is not http(s), does not parse, or carries a user name or password",
+  },
+  WEBHOOK_TARGET_FORBIDDEN: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "The webhook URL points to an address this server does not send to",
+    when: "a webhook URL whose host is, or resolves to, a private, loopback, link-local, unique-local, CGNAT, multicast, unspecified or cloud-metadata address (unless `MAILROOM_WEBHOOK_ALLOW_PRIVATE=true`)",
+  },
+  WEBHOOK_FILTER_INVALID: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "mailbox_ids and domain_ids must name your own mailboxes and domains",
+    when: "a webhook's `mailbox_ids` or `domain_ids` names a mailbox or domain that is not yours",
+  },
+  WEBHOOK_LIMIT_REACHED: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "Webhook endpoint limit reached (20 per tenant)",
+    when: "creating a 21st webhook endpoint",
+  },
+
   INTERNAL_ERROR: {
     http: 500,
     trpc: "INTERNAL_SERVER_ERROR",

@@ -21,3 +21,4 @@ export * from "./schemas/sent.js";
 
 // events and webhooks
 export * from "./schemas/events.js";
+export * from "./schemas/webhooks.js";

@@ -1,5 +1,13 @@
 import { join } from "node:path";
-import type { CreateDomainInput, CreateTenantInput, Plan, SendInput, UpdateDomainInput } from "@mailroom/contracts";
+import type {
+  CreateDomainInput,
+  CreateTenantInput,
+  CreateWebhookInput,
+  Plan,
+  SendInput,
+  UpdateDomainInput,
+  UpdateWebhookInput,
+} from "@mailroom/contracts";
 import type { CoreDeps } from "./deps.js";
 import {
   createDomain,
@@ -57,6 +65,24 @@ import { startSmtpReceiver } from "./smtp/smtp-receiver.js";
 import { MessageMemory } from "./smtp/message-spool.js";
 import { pruneRateLimitWindows } from "./rate-limit/rate-limit.service.js";
 import { createTenant, getTenant, listTenants } from "./tenants/tenant.service.js";
+import { createSecretBox } from "./webhooks/secret-box.js";
+import { dispatchAll } from "./webhooks/webhook-dispatcher.js";
+import { pruneFinishedDeliveries } from "./webhooks/webhook.repository.js";
+import { webhookSecrets } from "./webhooks/webhook-secrets.js";
+import { WebhookWorker, type WebhookWorkerOptions } from "./webhooks/webhook-worker.js";
+import {
+  createWebhook,
+  createWebhookContext,
+  deleteWebhook,
+  getWebhook,
+  listWebhookDeliveries,
+  listWebhooks,
+  replayWebhook,
+  retryWebhookDelivery,
+  rotateWebhookSecret,
+  testWebhook,
+  updateWebhook,
+} from "./webhooks/webhook.service.js";
 
 /**
  * The domain, bound to its dependencies: what the API and the SMTP servers call.
@@ -73,6 +99,11 @@ export async function createCore(deps: CoreDeps) {
     join(deps.config.dataDir, "spool"),
     deps.logger.child({ component: "smtp-spool" }),
   );
+  const webhookWorkers = new Set<WebhookWorker>();
+  const secrets = webhookSecrets(createSecretBox({ secretsKey: deps.config.webhooks.secretsKey, dataDir: deps.config.dataDir }));
+  const webhooks = createWebhookContext(deps, secrets, () => {
+    for (const worker of webhookWorkers) worker.kick();
+  });
   return {
     deps,
     adminKeyFile: admin.writtenTo,
@@ -163,11 +194,39 @@ export async function createCore(deps: CoreDeps) {
       systemDkimKey: () => sending.context.systemKey(),
     },
 
+    // events and webhooks
+    webhooks: {
+      create: (tenantId: string, input: CreateWebhookInput) => createWebhook(webhooks, tenantId, input),
+      list: (tenantId: string) => listWebhooks(webhooks, tenantId),
+      get: (tenantId: string, id: string) => getWebhook(webhooks, tenantId, id),
+      update: (tenantId: string, id: string, input: Omit<UpdateWebhookInput, "id">) =>
+        updateWebhook(webhooks, tenantId, id, input),
+      delete: (tenantId: string, id: string) => deleteWebhook(webhooks, tenantId, id),
+      rotateSecret: (tenantId: string, id: string) => rotateWebhookSecret(webhooks, tenantId, id),
+      test: (tenantId: string, id: string) => testWebhook(webhooks, tenantId, id),
+      deliveries: (tenantId: string, id: string, page: Parameters<typeof listWebhookDeliveries>[3]) =>
+        listWebhookDeliveries(webhooks, tenantId, id, page),
+      retryDelivery: (tenantId: string, id: string, deliveryId: string) =>
+        retryWebhookDelivery(webhooks, tenantId, id, deliveryId),
+      replay: (tenantId: string, id: string, range: Parameters<typeof replayWebhook>[3]) =>
+        replayWebhook(webhooks, tenantId, id, range),
+      /** Turn new events into deliveries now (workers do this on their own); deliveries queued. */
+      dispatch: () => dispatchAll(deps.db),
+      /** A webhook worker of this process (start() it; stop() finishes the attempts in flight). */
+      createWorker: (options?: WebhookWorkerOptions) => {
+        const worker = new WebhookWorker(deps, secrets, options);
+        webhookWorkers.add(worker);
+        return worker;
+      },
+    },
+
     maintenance: {
       pruneRateLimitWindows: () => pruneRateLimitWindows(deps),
       purgeExpiredMailboxes: () => purgeExpiredMailboxes(deps),
       pruneIdempotencyKeys: () => pruneIdempotencyKeys(deps.db),
       purgeUnreferencedMessageContents: () => purgeUnreferencedContents(deps),
+      /** Finished webhook deliveries are kept as long as events (MAILROOM_EVENT_RETENTION_DAYS). */
+      pruneWebhookDeliveries: () => pruneFinishedDeliveries(deps.db, deps.config.events.retentionDays),
     },
   };
 }

@@ -24,3 +24,5 @@ export type { SmtpListenerStats, SmtpReceiver } from "./smtp/smtp-receiver.js";
 export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";
 export type { ExtractedLink } from "./messages/extraction.js";
 export { hostnameWarning } from "./domains/domain-records.js";
+export type { WebhookWorker, WebhookWorkerOptions } from "./webhooks/webhook-worker.js";
+export { appendEvents, type NewEvent } from "./events/event-log.js";

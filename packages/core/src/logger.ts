@@ -5,6 +5,8 @@ import pino, { type Logger } from "pino";
  * error message. `_` may arrive percent-encoded (`%5F`) in a URL.
  */
 const API_KEY_SHAPE = /mr(?:_|%5f)(?:live|admin)(?:_|%5f)[A-Za-z0-9_%-]+/gi;
+/** A webhook signing secret (`whsec_` + base64), wherever it appears. */
+const WEBHOOK_SECRET_SHAPE = /whsec(?:_|%5f)[A-Za-z0-9+/=%]+/gi;
 
 /**
  * Structured logs. Secrets are redacted twice over: by field name (the paths below, wherever they
@@ -61,7 +63,7 @@ function lineRedactor(secrets: readonly (string | null | undefined)[]): (line: s
     encodeURIComponent(s),
   ]);
   return (line) => {
-    let out = line.replace(API_KEY_SHAPE, "[redacted]");
+    let out = line.replace(API_KEY_SHAPE, "[redacted]").replace(WEBHOOK_SECRET_SHAPE, "[redacted]");
     for (const secret of literals) if (out.includes(secret)) out = out.split(secret).join("[redacted]");
     return out;
   };

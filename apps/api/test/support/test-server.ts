@@ -32,6 +32,11 @@ export async function startTestServer(
      * one PostgreSQL database, and a worker must never deliver another test's mail with its config.
      */
     deliveryTenants?: ReadonlySet<string>;
+    /**
+     * Tenants whose webhooks this server's worker sends (read at every claim); without it the
+     * server runs no webhook worker or dispatcher, for the same reason as deliveryTenants.
+     */
+    webhookTenants?: ReadonlySet<string>;
   } = {},
 ): Promise<TestServer> {
   const config = parseConfig(testEnv(options.logTo ? { LOG_LEVEL: "debug", ...env } : env));
@@ -41,6 +46,7 @@ export async function startTestServer(
     logger: createLogger(config.logLevel, options.logTo),
     backgroundJobs: options.backgroundJobs,
     delivery: { tenantIds: options.deliveryTenants ?? new Set() },
+    webhooks: options.webhookTenants ? { tenantIds: options.webhookTenants } : false,
   });
   return new TestServer(app);
 }

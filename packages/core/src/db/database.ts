@@ -7,6 +7,12 @@ import type { MailboxTable } from "../mailboxes/mailbox.table.js";
 import type { MessageContentTable, MessageTable } from "../messages/message.table.js";
 import type { RateLimitWindowTable } from "../rate-limit/rate-limit.table.js";
 import type { TenantTable } from "../tenants/tenant.table.js";
+import type {
+  WebhookAttemptTable,
+  WebhookDeliveryTable,
+  WebhookDispatchCursorTable,
+  WebhookEndpointTable,
+} from "../webhooks/webhook.table.js";
 
 export interface Database {
   tenants: TenantTable;
@@ -23,6 +29,10 @@ export interface Database {
   message_contents: MessageContentTable;
   messages: MessageTable;
   events: EventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
+  webhook_dispatch_cursor: WebhookDispatchCursorTable;
 }
 
 /** What repositories take first: the database or an open transaction. */
