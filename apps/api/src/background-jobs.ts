@@ -25,6 +25,9 @@ export function backgroundJobs(core: Core): BackgroundJob[] {
 
     // sending
     { name: "prune-idempotency-keys", everyMs: 3_600_000, run: () => core.maintenance.pruneIdempotencyKeys() },
+
+    // events
+    { name: "prune-events", everyMs: 3_600_000, run: () => core.maintenance.pruneEvents() },
   ];
 }
 

@@ -226,6 +226,20 @@ export const ERROR_META = {
     when: "the `Idempotency-Key` is not 1–255 printable ASCII characters",
   },
 
+  // Events
+  EVENT_CURSOR_UNKNOWN: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "That event is not in your event log",
+    when: "`cursor` (GET /events) or `Last-Event-ID` (the stream) names no event of yours: pruned after `MAILROOM_EVENT_RETENTION_DAYS`, or never yours; start again with `since`",
+  },
+  EVENT_STREAM_LIMIT: {
+    http: 429,
+    trpc: "TOO_MANY_REQUESTS",
+    message: "Too many event streams open",
+    when: "a new event stream while you hold `MAILROOM_EVENT_STREAMS_PER_TENANT` open on that server process",
+  },
+
   INTERNAL_ERROR: {
     http: 500,
     trpc: "INTERNAL_SERVER_ERROR",
