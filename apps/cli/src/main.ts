@@ -4,6 +4,7 @@ import { describeError } from "./client.js";
 import { accountsCommand } from "./commands/accounts.js";
 import { emailsCommand } from "./commands/emails.js";
 import { domainsCommand } from "./commands/domains.js";
+import { eventsCommand } from "./commands/events.js";
 import { inboxCommands } from "./commands/inbox.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
 import { messageCommands } from "./commands/messages.js";
@@ -34,6 +35,7 @@ program.addCommand(systemDomainsCommand(ctx));
 program.addCommand(sendCommand(ctx));
 program.addCommand(statusCommand(ctx));
 program.addCommand(sentCommand(ctx));
+program.addCommand(eventsCommand(ctx));
 for (const command of inboxCommands(ctx)) program.addCommand(command);
 for (const command of messageCommands(ctx)) program.addCommand(command);
 
