@@ -160,7 +160,10 @@ describe("GET /events/stream", () => {
         details: [{ path: ["type", 0], message: expect.stringMatching(/^Unknown event type "mailbox\.made"\./) }],
       },
     });
-    const unknown = await SseClient.open(url, { authorization: `Bearer ${key}`, "last-event-id": "evt_01m7wz6x1yqmthr8c4k9e2b7fa" });
+    const unknown = await SseClient.open(url, {
+      authorization: `Bearer ${key}`,
+      "last-event-id": "evt_01m7wz6x1yqmthr8c4k9e2b7fa",
+    });
     expect(unknown).toMatchObject({ status: 400, body: { code: "EVENT_CURSOR_UNKNOWN" } });
     const post = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}` } });
     expect(post.status).toBe(405);

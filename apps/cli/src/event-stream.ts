@@ -6,7 +6,7 @@ export interface StreamedEvent {
   id: string;
   type: string;
   timestamp: string;
-  data: Record<string, any>;
+  data: Record<string, unknown>;
 }
 
 export interface StreamRequest {

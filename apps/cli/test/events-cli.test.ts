@@ -93,7 +93,11 @@ describe("mailroom events tail", () => {
       });
       const watched = await newMailbox(t.key);
       await until(() => tail.stdout().includes(watched.id));
-      const lines = tail.stdout().trim().split("\n").map((l) => JSON.parse(l));
+      const lines = tail
+        .stdout()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       expect(lines.every((e: { type: string }) => e.type === "mailbox.created")).toBe(true);
       expect(lines.at(-1)).toMatchObject({ type: "mailbox.created", data: { mailbox_id: watched.id, address: watched.email } });
     } finally {

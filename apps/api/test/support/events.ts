@@ -21,7 +21,11 @@ export async function allEvents(server: TestServer, key: string, query = ""): Pr
   let cursor: string | null = null;
   do {
     const sep = query ? "&" : "?";
-    const page = await server.call("GET", `/api/v1/events${query}${cursor ? `${sep}cursor=${cursor}` : ""}`, { key });
+    const page: { status: number; body: { events: ListedEvent[]; next_cursor: string | null } } = await server.call(
+      "GET",
+      `/api/v1/events${query}${cursor ? `${sep}cursor=${cursor}` : ""}`,
+      { key },
+    );
     expect(page.status, JSON.stringify(page.body)).toBe(200);
     out.push(...page.body.events);
     cursor = page.body.next_cursor;

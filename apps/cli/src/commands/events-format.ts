@@ -1,14 +1,35 @@
 /** What a person reads of an event on one line: time, type, and what happened. */
-export function eventLine(event: { type: string; timestamp: string; data: Record<string, any> }): string {
+export function eventLine(event: { type: string; timestamp: string; data: Record<string, unknown> }): string {
   return `${event.timestamp}  ${event.type.padEnd(17)}  ${summary(event.type, event.data)}`;
 }
 
-function summary(type: string, d: Record<string, any>): string {
+/** The event's data as the catalogue describes it; every field read defensively (a newer server may differ). */
+interface EventData {
+  address?: string;
+  from?: string | { address?: string } | null;
+  to?: string[];
+  subject?: string;
+  message_id?: string;
+  recipient?: string;
+  attempt?: number;
+  response?: { code: number | null; enhanced_code: string | null; text: string } | null;
+  next_attempt_at?: string | null;
+  domain?: string;
+  status?: string;
+  previous_status?: string;
+  failure_reason?: string | null;
+  mailbox_id?: string;
+}
+
+function summary(type: string, data: Record<string, unknown>): string {
+  const d = data as EventData;
   switch (type) {
-    case "message.received":
-      return `${d.address} ← ${d.from?.address ?? "(no sender)"}: ${d.subject ?? ""}  ${d.message_id}`;
+    case "message.received": {
+      const from = typeof d.from === "object" && d.from ? d.from.address : undefined;
+      return `${d.address} ← ${from ?? "(no sender)"}: ${d.subject ?? ""}  ${d.message_id}`;
+    }
     case "message.sent":
-      return `${d.from} → ${(d.to as string[]).join(", ") || "(bcc only)"}: ${d.subject ?? ""}  ${d.message_id}`;
+      return `${d.from} → ${(d.to ?? []).join(", ") || "(bcc only)"}: ${d.subject ?? ""}  ${d.message_id}`;
     case "delivery.sent":
     case "delivery.deferred":
     case "delivery.bounced":
@@ -25,6 +46,6 @@ function summary(type: string, d: Record<string, any>): string {
     case "mailbox.expired":
       return `${d.address}  ${d.mailbox_id}`;
     default:
-      return JSON.stringify(d).slice(0, 200);
+      return JSON.stringify(data).slice(0, 200);
   }
 }

@@ -74,7 +74,9 @@ const zEventTypes = z
 export const zEventListInput = zCursorPage("event").extend({
   type: zEventTypes,
   since: zDateTimeInput().optional().describe("Only events written at or after this time"),
-  cursor: zCursor("event").optional().describe("An event id: the events after it (a page's next_cursor, or the last event you saw)"),
+  cursor: zCursor("event")
+    .optional()
+    .describe("An event id: the events after it (a page's next_cursor, or the last event you saw)"),
 });
 export type EventListInput = z.infer<typeof zEventListInput>;
 

@@ -6,7 +6,11 @@ import type { NewEvent } from "./event-log.js";
  * domain.verified (the domain became active) or domain.failed (an active domain's records broke);
  * undefined when the status did not move to either.
  */
-export function domainStatusEvent(previous: DomainRow["status"], updated: DomainRow, checks: DnsRecordCheck[]): NewEvent | undefined {
+export function domainStatusEvent(
+  previous: DomainRow["status"],
+  updated: DomainRow,
+  checks: DnsRecordCheck[],
+): NewEvent | undefined {
   if (updated.status === previous) return undefined;
   const type = updated.status === "active" ? "domain.verified" : updated.status === "failed" ? "domain.failed" : undefined;
   if (!type) return undefined;

@@ -43,12 +43,7 @@ export async function listEvents(
   query: EventListQuery,
 ): Promise<{ events: MailroomEvent[]; nextCursor: string | null }> {
   const after = query.cursor === undefined ? START_OF_LOG : await positionAfter(deps, tenantId, query.cursor);
-  const { rows } = await readEventsAfter(
-    deps.db,
-    after,
-    { tenantId, types: query.types, since: query.since },
-    query.limit + 1,
-  );
+  const { rows } = await readEventsAfter(deps.db, after, { tenantId, types: query.types, since: query.since }, query.limit + 1);
   const more = rows.length > query.limit;
   const page = more ? rows.slice(0, query.limit) : rows;
   return { events: page.map(toEvent), nextCursor: more ? page.at(-1)!.id : null };

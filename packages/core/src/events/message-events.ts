@@ -75,5 +75,11 @@ export function limitText(text: string | null): { value: string | null; truncate
   const bytes = Buffer.from(text, "utf8");
   if (bytes.length <= EVENT_TEXT_LIMIT) return { value: text, truncated: false };
   // A cut inside a multi-byte sequence decodes to U+FFFD at the end: drop it.
-  return { value: bytes.subarray(0, EVENT_TEXT_LIMIT).toString("utf8").replace(/\uFFFD+$/, ""), truncated: true };
+  return {
+    value: bytes
+      .subarray(0, EVENT_TEXT_LIMIT)
+      .toString("utf8")
+      .replace(/\uFFFD+$/, ""),
+    truncated: true,
+  };
 }
