@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MailroomError, type MailroomEvent, zEventStreamQuery } from "@mailroom/contracts";
+import { eventTypesOf, MailroomError, type MailroomEvent, zEventStreamQuery } from "@mailroom/contracts";
 import type { Core, Logger } from "@mailroom/core";
 import { getTRPCErrorFromUnknown, TRPCError } from "@trpc/server";
 import { classifyError, toErrorBody } from "../errors.js";
@@ -37,7 +37,7 @@ export async function serveEventStream(
     const query = parseQuery(url);
     const lastEventId = headerValue(req, "last-event-id") ?? query.last_event_id;
     stream = await core.events.stream(principal.tenant.id, {
-      types: query.type?.flat(),
+      types: eventTypesOf(query.type),
       mailboxId: query.mailbox_id,
       lastEventId: lastEventId || undefined,
     });

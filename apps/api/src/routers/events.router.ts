@@ -1,4 +1,4 @@
-import { zEventListInput, zEventListOutput } from "@mailroom/contracts";
+import { eventTypesOf, zEventListInput, zEventListOutput } from "@mailroom/contracts";
 import { router, tenantProcedure } from "../trpc.js";
 
 const tags = ["Events"];
@@ -17,7 +17,7 @@ export const eventsRouter = router({
     .output(zEventListOutput)
     .query(async ({ ctx, input }) => {
       const page = await ctx.core.events.list(ctx.tenant.id, {
-        types: input.type?.flat(),
+        types: eventTypesOf(input.type),
         since: input.since === undefined ? undefined : new Date(input.since),
         cursor: input.cursor,
         limit: input.limit,

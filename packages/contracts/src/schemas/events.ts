@@ -46,28 +46,36 @@ example(zEvent, {
   data: { mailbox_id: EXAMPLE_IDS.mailbox, address: "support@example.com" },
 });
 
+/** `a, b` → [a, b]: a `type` query value may list several types. */
+function splitTypes(value: string): string[] {
+  return value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** Every type a list of `type` query values names (each value may be comma-separated), once each. */
+export function eventTypesOf(values: readonly string[] | undefined): EventType[] | undefined {
+  if (values === undefined) return undefined;
+  return [...new Set(values.flatMap(splitTypes))] as EventType[];
+}
+
 /**
  * `type` in a query string: one type, or several comma-separated (`type=a,b`), the parameter
- * repeatable (`type=a&type=b`). Each unknown value is named in the error.
+ * repeatable (`type=a&type=b`). Each unknown value is named in the error. A refinement, not a
+ * transform, so the document keeps its examples; eventTypesOf reads the values.
  */
-const zEventTypeParam = z
-  .string()
-  .transform((value, ctx) => {
-    const parts = value
-      .split(",")
-      .map((p) => p.trim())
-      .filter(Boolean);
-    for (const part of parts) {
-      if (!(EVENT_TYPES as readonly string[]).includes(part)) {
-        ctx.addIssue({ code: "custom", message: `Unknown event type "${part}". ${EVENT_TYPE_MESSAGE}` });
-      }
+const zEventTypeParam = z.string().superRefine((value, ctx) => {
+  for (const part of splitTypes(value)) {
+    if (!(EVENT_TYPES as readonly string[]).includes(part)) {
+      ctx.addIssue({ code: "custom", message: `Unknown event type "${part}". ${EVENT_TYPE_MESSAGE}` });
     }
-    return parts as EventType[];
-  })
-  .meta({ examples: ["message.received,delivery.bounced"] });
+  }
+});
 
 const zEventTypes = z
   .array(zEventTypeParam)
+  .meta({ examples: [["message.received", "delivery.bounced,delivery.failed"]] })
   .optional()
   .describe("Only these types: repeat the parameter or separate types with commas");
 
