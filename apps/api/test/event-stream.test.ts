@@ -168,6 +168,9 @@ describe("GET /events/stream", () => {
     const post = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}` } });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD");
+    const head = await fetch(url, { method: "HEAD", headers: { authorization: `Bearer ${key}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     // The key may come as ?key= too, like every route.
     const byQueryKey = await SseClient.open(`${url}?key=${key}`, {});
     expect(byQueryKey).toBeInstanceOf(SseClient);

@@ -31,7 +31,7 @@ export async function serveEventStream(
   const response: ResponseControl = { headers: {} };
   let stream: Awaited<ReturnType<Core["events"]["stream"]>>;
   try {
-    if (req.method !== "GET") throw methodNotAllowed(["GET"]);
+    if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(["GET"]);
     const principal = await authenticate(core, extractApiKey(req), response);
     if (principal.kind !== "tenant") throw new MailroomError("TENANT_ONLY");
     const query = parseQuery(url);
@@ -59,6 +59,11 @@ export async function serveEventStream(
     "Cache-Control": "no-cache, no-transform",
     "X-Accel-Buffering": "no",
   });
+  if (req.method === "HEAD") {
+    stream.close();
+    res.end();
+    return;
+  }
   res.flushHeaders();
   const closed = once(res, "close").then(() => stream.close());
   const heartbeat = setInterval(() => {
