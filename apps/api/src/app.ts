@@ -124,8 +124,9 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     const mx = await core.receiving.startReceiver();
     // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
     stops.unshift(() => mx.close());
-    // And first of all: end long-polling waits, which would otherwise hold the HTTP close for their timeout.
+    // And first of all: end long-polling waits and event streams, which would otherwise hold the HTTP close.
     stops.unshift(() => core.receiving.closeWaits());
+    stops.unshift(() => core.events.closeStreams());
 
     if (options.backgroundJobs !== false) stops.unshift(scheduleJobs(backgroundJobs(core), logger));
 

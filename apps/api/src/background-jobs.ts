@@ -26,7 +26,9 @@ export function backgroundJobs(core: Core): BackgroundJob[] {
     // sending
     { name: "prune-idempotency-keys", everyMs: 3_600_000, run: () => core.maintenance.pruneIdempotencyKeys() },
 
-    // events and webhooks
+    // events
+    { name: "prune-events", everyMs: 3_600_000, run: () => core.maintenance.pruneEvents() },
+    // webhooks
     { name: "prune-webhook-deliveries", everyMs: 3_600_000, run: () => core.maintenance.pruneWebhookDeliveries() },
   ];
 }

@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { accountsRouter } from "./routers/accounts.router.js";
 import { domainsRouter } from "./routers/domains.router.js";
 import { emailsRouter } from "./routers/emails.router.js";
+import { eventsRouter } from "./routers/events.router.js";
 import { inboxRouter } from "./routers/inbox.router.js";
 import { keysRouter } from "./routers/keys.router.js";
 import { sendRouter } from "./routers/send.router.js";
@@ -31,7 +32,9 @@ export const appRouter = router({
   send: sendRouter,
   sent: sentRouter,
 
-  // events and webhooks
+  // events
+  events: eventsRouter,
+  // webhooks
   webhooks: webhooksRouter,
 });
 

@@ -233,6 +233,19 @@ export const ERROR_META = {
     when: "the `Idempotency-Key` is not 1–255 printable ASCII characters",
   },
 
+  // Events
+  EVENT_CURSOR_UNKNOWN: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "That event is not in your event log",
+    when: "`cursor` (GET /events) or `Last-Event-ID` (the stream) names no event of yours: pruned after `MAILROOM_EVENT_RETENTION_DAYS`, or never yours; start again with `since`",
+  },
+  EVENT_STREAM_LIMIT: {
+    http: 429,
+    trpc: "TOO_MANY_REQUESTS",
+    message: "Too many event streams open",
+    when: "a new event stream while you hold `MAILROOM_EVENT_STREAMS_PER_TENANT` open on that server process",
+  },
   // webhooks
   WEBHOOK_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Webhook not found", when: "no such webhook endpoint of yours" },
   WEBHOOK_DELIVERY_NOT_FOUND: {

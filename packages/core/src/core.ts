@@ -19,6 +19,8 @@ import {
   updateDomain,
   verifyDomain,
 } from "./domains/domain.service.js";
+import { listEvents, pruneOldEvents, openEventStream, type EventListQuery, type StreamOptions } from "./events/event.service.js";
+import { EventTail } from "./events/event-tail.js";
 import { ensureAdminKey } from "./keys/admin-key.js";
 import { createKeyLookup } from "./keys/key-lookup.js";
 import { authenticateRequest, createApiKey, listApiKeys, revokeApiKey, type Principal } from "./keys/api-key.service.js";
@@ -92,6 +94,7 @@ export async function createCore(deps: CoreDeps) {
   const admin = await ensureAdminKey(deps);
   const keyLookup = createKeyLookup(deps);
   const newMail = new NewMailSignal(deps);
+  const eventTail = new EventTail(deps, { perTenant: deps.config.events.streamsPerTenant });
   const sending = createSendingContext(deps, newMail);
   // One budget of message bytes in memory for both SMTP listeners: together they hold no more.
   const messageMemory = new MessageMemory(
@@ -194,7 +197,16 @@ export async function createCore(deps: CoreDeps) {
       systemDkimKey: () => sending.context.systemKey(),
     },
 
-    // events and webhooks
+    // events
+    events: {
+      /** The tenant's events in log order, a page at a time. */
+      list: (tenantId: string, query: EventListQuery) => listEvents(deps, tenantId, query),
+      /** The tenant's events as they happen (resuming after `lastEventId` without a gap). */
+      stream: (tenantId: string, options: StreamOptions) => openEventStream(deps, eventTail, tenantId, options),
+      /** Ends every open stream (shutdown). */
+      closeStreams: () => eventTail.close(),
+    },
+    // webhooks
     webhooks: {
       create: (tenantId: string, input: CreateWebhookInput) => createWebhook(webhooks, tenantId, input),
       list: (tenantId: string) => listWebhooks(webhooks, tenantId),
@@ -221,6 +233,8 @@ export async function createCore(deps: CoreDeps) {
     },
 
     maintenance: {
+      /** Deletes events older than MAILROOM_EVENT_RETENTION_DAYS; returns how many. */
+      pruneEvents: () => pruneOldEvents(deps),
       pruneRateLimitWindows: () => pruneRateLimitWindows(deps),
       purgeExpiredMailboxes: () => purgeExpiredMailboxes(deps),
       pruneIdempotencyKeys: () => pruneIdempotencyKeys(deps.db),

@@ -7,6 +7,7 @@ import type { AppRouter } from "../root.js";
 import { createRequestContext, type ContextInner, type Meta } from "../trpc.js";
 import { serveDocs } from "./docs-page.js";
 import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from "./json-body.js";
+import { EVENT_STREAM_PATH, serveEventStream } from "./event-stream.js";
 import { isMessageDownload, serveMessageDownload } from "./message-downloads.js";
 import { buildOpenApiDocument } from "./openapi-document.js";
 import { redactUrl } from "./redact-url.js";
@@ -75,6 +76,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
       const path = pathname.slice(prefix.length) || "/";
       if (isMessageDownload(path)) return serveMessageDownload(core, logger, req, res, path);
+      if (path === EVENT_STREAM_PATH) return serveEventStream(core, logger, req, res, url);
       return rest(req, res, path, url);
     }
     return sendJson(req, res, 404, toErrorBody({ code: "ROUTE_NOT_FOUND", message: "No such endpoint" }));

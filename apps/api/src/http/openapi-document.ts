@@ -1,4 +1,4 @@
-import { ERROR_META, EXAMPLE_IDS, zErrorBody } from "@mailroom/contracts";
+import { ERROR_META, EVENT_TYPES, EXAMPLE_IDS, zErrorBody } from "@mailroom/contracts";
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import { z } from "zod";
 import { NUL_PATTERN } from "../input-rules.js";
@@ -140,7 +140,7 @@ function copyObjectRules(input: unknown, requestBody: unknown): void {
   }
 }
 
-/** The routes that answer bytes are not procedures (see message-downloads.ts): described by hand. */
+/** The routes that answer bytes or a stream are not procedures (message-downloads.ts, event-stream.ts): described by hand. */
 function addDownloadPaths(doc: OpenAPIObject, errorContent: unknown): void {
   const errors = Object.fromEntries(
     ERROR_STATUSES.map((status) => {
@@ -170,6 +170,63 @@ function addDownloadPaths(doc: OpenAPIObject, errorContent: unknown): void {
         parameters: [pathParam("id", "A message id (msg_…)", EXAMPLE_IDS.message)],
         security,
         responses: { "200": { description: "The raw message", content: { "message/rfc822": binary } }, ...errors },
+      },
+    },
+    "/events/stream": {
+      get: {
+        operationId: "events-stream",
+        tags: ["Events"],
+        summary: "Your events as they happen, as Server-Sent Events",
+        description:
+          "`text/event-stream`: each event as `id: <event id>`, `event: <type>`, `data: <the event's JSON, as GET /events lists it>`; " +
+          "a `: heartbeat` comment every 15 s. Without Last-Event-ID it starts with the events from now on; with it " +
+          "(the header EventSource sends on reconnecting, or `last_event_id`), it first replays every event after that one, " +
+          "then goes on live, without a gap or a repeat. At most MAILROOM_EVENT_STREAMS_PER_TENANT open streams per tenant " +
+          "per server process (429 EVENT_STREAM_LIMIT); a client that falls far behind is disconnected and resumes with Last-Event-ID.",
+        parameters: [
+          {
+            name: "type",
+            in: "query",
+            required: false,
+            description: "Only these types: repeat the parameter or separate types with commas",
+            schema: { type: "array", items: { type: "string", enum: [...EVENT_TYPES] } },
+            style: "form",
+            explode: true,
+            example: ["message.received"],
+          },
+          {
+            name: "mailbox_id",
+            in: "query",
+            required: false,
+            description: "Only events of this mailbox",
+            schema: { type: "string", examples: [EXAMPLE_IDS.mailbox] },
+            example: EXAMPLE_IDS.mailbox,
+          },
+          {
+            name: "last_event_id",
+            in: "query",
+            required: false,
+            description: "Resume after this event (the Last-Event-ID header wins when both are sent)",
+            schema: { type: "string", examples: [EXAMPLE_IDS.event] },
+            example: EXAMPLE_IDS.event,
+          },
+          {
+            name: "Last-Event-ID",
+            in: "header",
+            required: false,
+            description: "Resume after this event",
+            schema: { type: "string", examples: [EXAMPLE_IDS.event] },
+            example: EXAMPLE_IDS.event,
+          },
+        ],
+        security,
+        responses: {
+          "200": {
+            description: "The stream, until the client or the server closes it",
+            content: { "text/event-stream": { schema: { type: "string" } } },
+          },
+          ...errors,
+        },
       },
     },
     "/messages/{id}/attachments/{attachment_id}": {

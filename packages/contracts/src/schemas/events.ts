@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { EXAMPLE_IDS } from "../ids.js";
-import { example, zTimestamp } from "./common.js";
+import { EXAMPLE_IDS, zId } from "../ids.js";
+import { EXAMPLE_TIMES, example, zCursor, zCursorPage, zDateTimeInput, zTimestamp } from "./common.js";
 
 /*
  * The event log: every state change a tenant may want to hear about, written in the same
@@ -44,4 +44,76 @@ example(zEvent, {
   type: "mailbox.created",
   timestamp: "2026-11-24T09:30:00.000Z",
   data: { mailbox_id: EXAMPLE_IDS.mailbox, address: "support@example.com" },
+});
+
+/** `a, b` → [a, b]: a `type` query value may list several types. */
+function splitTypes(value: string): string[] {
+  return value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** Every type a list of `type` query values names (each value may be comma-separated), once each. */
+export function eventTypesOf(values: readonly string[] | undefined): EventType[] | undefined {
+  if (values === undefined) return undefined;
+  return [...new Set(values.flatMap(splitTypes))] as EventType[];
+}
+
+/**
+ * `type` in a query string: one type, or several comma-separated (`type=a,b`), the parameter
+ * repeatable (`type=a&type=b`). Each unknown value is named in the error. A refinement, not a
+ * transform, so the document keeps its examples; eventTypesOf reads the values.
+ */
+const zEventTypeParam = z.string().superRefine((value, ctx) => {
+  for (const part of splitTypes(value)) {
+    if (!(EVENT_TYPES as readonly string[]).includes(part)) {
+      ctx.addIssue({ code: "custom", message: `Unknown event type "${part}". ${EVENT_TYPE_MESSAGE}` });
+    }
+  }
+});
+
+const zEventTypes = z
+  .array(zEventTypeParam)
+  .meta({ examples: [["message.received", "delivery.bounced,delivery.failed"]] })
+  .optional()
+  .describe("Only these types: repeat the parameter or separate types with commas");
+
+export const zEventListInput = zCursorPage("event").extend({
+  type: zEventTypes,
+  since: zDateTimeInput().optional().describe("Only events written at or after this time"),
+  cursor: zCursor("event")
+    .optional()
+    .describe("An event id: the events after it (a page's next_cursor, or the last event you saw)"),
+});
+export type EventListInput = z.infer<typeof zEventListInput>;
+
+export const zEventListOutput = z.object({
+  events: z.array(zEvent).describe("Oldest first, in the order they were committed"),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe("Pass as `cursor` for the next page; null when there are no more events now (poll with your last event's id)")
+    .meta({ examples: [EXAMPLE_IDS.event] }),
+});
+export type EventListOutput = z.infer<typeof zEventListOutput>;
+
+/** GET /events/stream's query (a Server-Sent Events route, not a procedure). */
+export const zEventStreamQuery = z.object({
+  type: zEventTypes,
+  mailbox_id: zId("mailbox").optional().describe("Only events of this mailbox"),
+  last_event_id: zId("event").optional().describe("Resume after this event; the Last-Event-ID header wins when both are sent"),
+});
+export type EventStreamQuery = z.infer<typeof zEventStreamQuery>;
+
+example(zEventListOutput, {
+  events: [
+    {
+      id: EXAMPLE_IDS.event,
+      type: "mailbox.created",
+      timestamp: EXAMPLE_TIMES.created,
+      data: { mailbox_id: EXAMPLE_IDS.mailbox, address: "support@example.com" },
+    },
+  ],
+  next_cursor: null,
 });

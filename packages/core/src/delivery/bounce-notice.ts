@@ -7,6 +7,8 @@ export interface BounceFacts {
   /** The hosted mailbox that sent the message, and its address. */
   sender: string;
   senderMailboxId: string;
+  /** The sender mailbox's custom domain (null on a system domain). */
+  senderDomainId: string | null;
   tenantId: string;
   recipient: string;
   status: "bounced" | "failed";
@@ -66,6 +68,8 @@ export async function prepareBounceNotice(deps: CoreDeps, hosted: HostedStore, f
     raw,
     // The null sender: a bounce never bounces.
     envelopeFrom: null,
-    recipients: [{ address: facts.sender, mailboxId: facts.senderMailboxId, tenantId: facts.tenantId }],
+    recipients: [
+      { address: facts.sender, mailboxId: facts.senderMailboxId, tenantId: facts.tenantId, domainId: facts.senderDomainId },
+    ],
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CoreDeps } from "../deps.js";
+import { deliveryEvent } from "../events/delivery-events.js";
 import { prepareBounceNotice } from "./bounce-notice.js";
 import {
   claimDueDeliveries,
@@ -228,12 +229,28 @@ export class DeliveryWorker {
       const outcome: AttemptOutcome = await this.transport({ from: message.from_address, to: row.recipient }, raw);
       const step = nextStep(outcome, row.attempts, new Date(), row.deliver_by, this.deps.config.sending.retryScheduleSeconds);
       const patch = { status: step.status, next_attempt_at: step.nextAttemptAt, last_response: outcome.response.slice(0, 1000) };
+      const event = deliveryEvent(
+        { tenantId: message.tenant_id, mailboxId: message.sender_mailbox_id, domainId: message.sender_domain_id },
+        {
+          deliveryId: row.id,
+          messageId: row.message_id,
+          recipient: row.recipient,
+          from: message.from_address,
+          subject: message.subject,
+          status: step.status,
+          attempt: row.attempts,
+          response: patch.last_response,
+          nextAttemptAt: step.nextAttemptAt,
+        },
+      );
+      const result = { id: row.id, leaseToken: token, patch, event };
       const gaveUp = step.status === "bounced" || step.status === "failed" ? step.status : undefined;
       const notice =
         gaveUp && message.sender_mailbox_id
           ? await prepareBounceNotice(this.deps, this.hosted, {
               sender: message.from_address,
               senderMailboxId: message.sender_mailbox_id,
+              senderDomainId: message.sender_domain_id,
               tenantId: message.tenant_id,
               recipient: row.recipient,
               status: gaveUp,
@@ -246,10 +263,10 @@ export class DeliveryWorker {
       // Without a notice to store with it (the usual case), the result joins this turn's batch.
       const after = notice
         ? await this.deps.db.transaction().execute(async (trx) => {
-            if (!(await finishDelivery(trx, row.id, token, patch))) return undefined;
+            if (!(await finishDelivery(trx, result))) return undefined;
             return (await notice.store(trx)).afterCommit;
           })
-        : (await this.record({ id: row.id, leaseToken: token, patch }))
+        : (await this.record(result))
           ? () => undefined
           : undefined;
       if (!after) {

@@ -1,5 +1,6 @@
 import { sql, type Compilable } from "kysely";
 import type { Executor } from "../db/database.js";
+import { appendEvents, eventRows, type NewEvent } from "../events/event-log.js";
 import type { DeliveryRow, DeliveryTable, NewDeliveryRow, NewOutboundMessageRow, OutboundMessageRow } from "./delivery.table.js";
 
 /** The inserts that record a send (its message and one row per recipient), to run in one statement. */
@@ -43,7 +44,10 @@ export async function listMessageDeliveries(db: Executor, messageId: string): Pr
 export type OutboundForDelivery = Pick<
   OutboundMessageRow,
   "id" | "raw" | "from_address" | "sender_mailbox_id" | "tenant_id" | "subject" | "message_id_header" | "created_at"
->;
+> & {
+  /** The tenant's custom domain the sender's address is on; null on a system domain. */
+  sender_domain_id: string | null;
+};
 
 /** What a worker needs to send its claimed recipients' copies: each message once, by id. */
 export async function findOutboundForDeliveries(
@@ -52,9 +56,22 @@ export async function findOutboundForDeliveries(
 ): Promise<Map<string, OutboundForDelivery>> {
   if (messageIds.length === 0) return new Map();
   const rows = await db
-    .selectFrom("outbound_messages")
-    .select(["id", "raw", "from_address", "sender_mailbox_id", "tenant_id", "subject", "message_id_header", "created_at"])
-    .where("id", "in", [...new Set(messageIds)])
+    .selectFrom("outbound_messages as o")
+    .leftJoin("domains as d", (join) =>
+      join.onRef("d.tenant_id", "=", "o.tenant_id").on("d.name", "=", sql<string>`substring(o.from_address from '@([^@]*)$')`),
+    )
+    .select([
+      "o.id",
+      "o.raw",
+      "o.from_address",
+      "o.sender_mailbox_id",
+      "o.tenant_id",
+      "o.subject",
+      "o.message_id_header",
+      "o.created_at",
+      "d.id as sender_domain_id",
+    ])
+    .where("o.id", "in", [...new Set(messageIds)])
     .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
@@ -112,25 +129,25 @@ export async function claimDueDeliveries(
     .execute();
 }
 
-export async function finishDelivery(
-  db: Executor,
-  id: string,
-  leaseToken: string,
-  patch: Pick<DeliveryTable, "status" | "next_attempt_at" | "last_response">,
-): Promise<boolean> {
-  const result = await db
+/** Record one result and its event, inside the caller's transaction; false when the lease was no longer ours. */
+export async function finishDelivery(trx: Executor, result: DeliveryResult): Promise<boolean> {
+  const updated = await trx
     .updateTable("deliveries")
-    .set({ ...patch, locked_until: null, lease_token: null, updated_at: sql<Date>`now()` })
-    .where("id", "=", id)
-    .where("lease_token", "=", leaseToken)
+    .set({ ...result.patch, locked_until: null, lease_token: null, updated_at: sql<Date>`now()` })
+    .where("id", "=", result.id)
+    .where("lease_token", "=", result.leaseToken)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  if (Number(updated.numUpdatedRows) === 0) return false;
+  await appendEvents(trx, [result.event]);
+  return true;
 }
 
 export interface DeliveryResult {
   id: string;
   leaseToken: string;
   patch: Pick<DeliveryTable, "status" | "next_attempt_at" | "last_response">;
+  /** The delivery.* event that reports it, written only if the result is. */
+  event: NewEvent;
 }
 
 /**
@@ -145,20 +162,37 @@ export async function finishDeliveries(db: Executor, results: readonly DeliveryR
         sql`(${r.id}, ${r.leaseToken}, ${r.patch.status}, ${r.patch.next_attempt_at}::timestamptz, ${r.patch.last_response})`,
     ),
   );
+  const now = new Date();
+  const events = sql.join(
+    results.map((r) => {
+      const e = eventRows([r.event], now)[0]!;
+      return sql`(${r.id}, ${e.id}, ${e.tenant_id}, ${e.type}, ${e.mailbox_id}::text, ${e.domain_id}::text, ${e.data}::jsonb, ${now}::timestamptz)`;
+    }),
+  );
   // Rows are locked in id order, as renewLeases locks them: two multi-row updates of one worker's
   // rows can then never wait on each other in a cycle (a deadlock would cost a batch its results).
+  // Each result's event is written by the same statement, for the rows it updated only.
   const { rows } = await sql<{ id: string }>`
     with v (id, lease_token, status, next_attempt_at, last_response) as (values ${values}),
     locked as (
       select d.id from deliveries d join v on v.id = d.id and v.lease_token = d.lease_token
       order by d.id for update of d
+    ),
+    updated as (
+      update deliveries as d
+      set status = v.status, next_attempt_at = v.next_attempt_at, last_response = v.last_response,
+          locked_until = null, lease_token = null, updated_at = now()
+      from v
+      where d.id = v.id and d.id in (select id from locked)
+      returning d.id
+    ),
+    ev (delivery_id, id, tenant_id, type, mailbox_id, domain_id, data, created_at) as (values ${events}),
+    recorded as (
+      insert into events (id, tenant_id, type, mailbox_id, domain_id, data, created_at)
+      select id, tenant_id, type, mailbox_id, domain_id, data, created_at from ev
+      where delivery_id in (select id from updated)
     )
-    update deliveries as d
-    set status = v.status, next_attempt_at = v.next_attempt_at, last_response = v.last_response,
-        locked_until = null, lease_token = null, updated_at = now()
-    from v
-    where d.id = v.id and d.id in (select id from locked)
-    returning d.id
+    select id from updated
   `.execute(db);
   return new Set(rows.map((r) => r.id));
 }

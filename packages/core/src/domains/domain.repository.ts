@@ -93,6 +93,12 @@ export interface CheckOutcome {
   lastCheck: unknown;
 }
 
+/** The domain's status, its row locked until the transaction ends; undefined when it is gone. */
+export async function lockDomainStatus(trx: Executor, id: string): Promise<DomainRow["status"] | undefined> {
+  const row = await trx.selectFrom("domains").select("status").where("id", "=", id).forUpdate().executeTakeFirst();
+  return row?.status;
+}
+
 /** Store one look-up's outcome; undefined when the domain was deleted meanwhile. */
 export async function recordCheck(db: Executor, id: string, outcome: CheckOutcome): Promise<DomainRow | undefined> {
   return db

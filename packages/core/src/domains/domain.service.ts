@@ -8,6 +8,9 @@ import {
 } from "@mailroom/contracts";
 import { isUniqueViolation } from "../db/errors.js";
 import type { CoreDeps } from "../deps.js";
+import { domainStatusEvent } from "../events/domain-events.js";
+import { appendEvents } from "../events/event-log.js";
+import { mailboxEvent } from "../events/mailbox-events.js";
 import { newId, randomSecret } from "../ids.js";
 import { dkimSelectorFor, generateDkimKeyPair } from "./dkim-keys.js";
 import { checkRecords } from "./dns-verifier.js";
@@ -23,12 +26,13 @@ import {
   findTenantDomainByName,
   insertDomain,
   listTenantDomains,
+  lockDomainStatus,
   recordCheck,
   setCatchAll,
   setRequireDkim,
 } from "./domain.repository.js";
 import type { DomainRow } from "./domain.table.js";
-import { countMailboxesOnDomain, findTenantMailbox } from "../mailboxes/mailbox.repository.js";
+import { countMailboxesOnDomain, deleteMailboxesOnDomain, findTenantMailbox } from "../mailboxes/mailbox.repository.js";
 
 const VERIFIED_NAME_INDEX = "domains_verified_name_unique";
 const TENANT_NAME_UNIQUE = "domains_tenant_name_unique";
@@ -189,7 +193,12 @@ export async function deleteDomain(
       const count = `${mailboxes} mailbox${mailboxes === 1 ? "" : "es"}`;
       throw new MailroomError("DOMAIN_HAS_MAILBOXES", `${row.name} still has ${count}; delete them first or pass force=true`);
     }
-    // Mailboxes (and, through them, their mail) go with the domain: foreign keys cascade.
+    // Mailboxes (and, through them, their mail) go with the domain; each says so in its event.
+    const gone = await deleteMailboxesOnDomain(trx, row.id);
+    await appendEvents(
+      trx,
+      gone.map((m) => mailboxEvent("mailbox.deleted", m)),
+    );
     return deleteTenantDomain(trx, tenantId, row.id);
   });
   if (!deleted) throw notFound(id);
@@ -222,11 +231,22 @@ async function checkAndRecord(deps: CoreDeps, row: DomainRow): Promise<DomainVer
   const { hostname, dnsServers } = deps.config;
   const checks = await checkRecords(row.name, hostname, expectedRecords(row, hostname), { servers: dnsServers });
   const outcome = decideOutcome(row, checks, new Date());
-  const updated = await recordCheck(deps.db, row.id, outcome);
-  if (!updated) throw notFound(row.id);
-  if (updated.status !== row.status) {
+  // The status before is read under lock in the update's transaction: of two concurrent checks,
+  // only the one that moves the status writes the event.
+  const recorded = await deps.db.transaction().execute(async (trx) => {
+    const previous = await lockDomainStatus(trx, row.id);
+    if (previous === undefined) return undefined;
+    const updated = await recordCheck(trx, row.id, outcome);
+    if (!updated) return undefined;
+    const event = domainStatusEvent(previous, updated, checks);
+    if (event) await appendEvents(trx, [event]);
+    return { updated, previous };
+  });
+  if (!recorded) throw notFound(row.id);
+  const { updated, previous } = recorded;
+  if (updated.status !== previous) {
     deps.logger.info(
-      { tenantId: row.tenant_id, domainId: row.id, domain: row.name, from: row.status, to: updated.status },
+      { tenantId: row.tenant_id, domainId: row.id, domain: row.name, from: previous, to: updated.status },
       "domain status changed",
     );
   }

@@ -29,15 +29,20 @@ export const START_OF_LOG: EventPosition = { txid: "0", seq: "0" };
 
 /** The rows for `events`, ids and timestamps fixed now (so the caller can name them before commit). */
 export function eventRows(events: readonly NewEvent[], now = new Date()): NewEventRow[] {
-  return events.map((e) => ({
+  return events.map((e) => eventRow(e, JSON.stringify(e.data), now));
+}
+
+/** One row whose data is already JSON text (a caller that serialises shared parts once). */
+export function eventRow(event: Omit<NewEvent, "data">, dataJson: string, now = new Date()): NewEventRow {
+  return {
     id: newId("event"),
-    tenant_id: e.tenantId,
-    type: e.type,
-    mailbox_id: e.mailboxId ?? null,
-    domain_id: e.domainId ?? null,
-    data: JSON.stringify(e.data),
+    tenant_id: event.tenantId,
+    type: event.type,
+    mailbox_id: event.mailboxId ?? null,
+    domain_id: event.domainId ?? null,
+    data: dataJson,
     created_at: now,
-  }));
+  };
 }
 
 /**
@@ -58,6 +63,8 @@ export interface EventFilter {
   tenantId?: string | undefined;
   types?: readonly string[] | undefined;
   mailboxId?: string | undefined;
+  /** Only events written at or after this time. */
+  since?: Date | undefined;
 }
 
 /**
@@ -80,9 +87,33 @@ export async function readEventsAfter(
   if (filter.tenantId !== undefined) q = q.where("tenant_id", "=", filter.tenantId);
   if (filter.types !== undefined && filter.types.length > 0) q = q.where("type", "in", [...filter.types]);
   if (filter.mailboxId !== undefined) q = q.where("mailbox_id", "=", filter.mailboxId);
+  if (filter.since !== undefined) q = q.where("created_at", ">=", filter.since);
   const rows = await q.orderBy("txid").orderBy("seq").limit(limit).execute();
   const last = rows.at(-1);
   return { rows, position: last ? positionOf(last) : after };
+}
+
+/**
+ * The end of what readEventsAfter can return now: the last row of a transaction older than every
+ * running one. A reader starting here misses nothing committed later (START_OF_LOG on an empty log).
+ */
+export async function currentEventPosition(db: Executor): Promise<EventPosition> {
+  const row = await db
+    .selectFrom("events")
+    .select(["txid", "seq"])
+    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`)
+    .orderBy("txid", "desc")
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? positionOf(row) : START_OF_LOG;
+}
+
+/** Whether `a` comes after `b` in the log. */
+export function isAfter(a: EventPosition, b: EventPosition): boolean {
+  const ta = BigInt(a.txid);
+  const tb = BigInt(b.txid);
+  return ta > tb || (ta === tb && BigInt(a.seq) > BigInt(b.seq));
 }
 
 export function positionOf(row: Pick<EventRow, "txid" | "seq">): EventPosition {

@@ -38,9 +38,14 @@ export async function findMailboxByAddress(db: Executor, address: string): Promi
   return db.selectFrom("mailboxes").selectAll().where("address", "=", address).executeTakeFirst();
 }
 
-/** An expired mailbox frees its address at once, without waiting for the purge. */
-export async function deleteExpiredMailboxByAddress(db: Executor, address: string): Promise<void> {
-  await db.deleteFrom("mailboxes").where("address", "=", address).where("expires_at", "<=", sql<Date>`now()`).execute();
+/** An expired mailbox frees its address at once, without waiting for the purge; the mailbox removed, if any. */
+export async function deleteExpiredMailboxByAddress(db: Executor, address: string): Promise<MailboxRow | undefined> {
+  return db
+    .deleteFrom("mailboxes")
+    .where("address", "=", address)
+    .where("expires_at", "<=", sql<Date>`now()`)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Undefined when the address is taken: the unique index decides, even between concurrent creates. */
@@ -134,9 +139,8 @@ export async function updateTenantMailbox(
     .executeTakeFirst();
 }
 
-export async function deleteTenantMailbox(db: Executor, tenantId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom("mailboxes").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
-  return Number(result.numDeletedRows ?? 0n) > 0;
+export async function deleteTenantMailbox(db: Executor, tenantId: string, id: string): Promise<MailboxRow | undefined> {
+  return db.deleteFrom("mailboxes").where("tenant_id", "=", tenantId).where("id", "=", id).returningAll().executeTakeFirst();
 }
 
 /** Delete up to `batch` expired mailboxes; their mail goes with them (foreign keys cascade). */
@@ -173,6 +177,11 @@ export async function findActiveDomainIds(db: Executor, ids: readonly string[]):
     .where("status", "=", "active")
     .execute();
   return new Set(rows.map((r) => r.id));
+}
+
+/** Delete every mailbox on a custom domain (the domain is going); the mailboxes removed. */
+export async function deleteMailboxesOnDomain(db: Executor, domainId: string): Promise<MailboxRow[]> {
+  return db.deleteFrom("mailboxes").where("domain_id", "=", domainId).returningAll().execute();
 }
 
 /** How many mailboxes live on one of a tenant's own domains. */

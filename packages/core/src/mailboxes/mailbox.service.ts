@@ -1,5 +1,7 @@
 import { MailroomError, type MailboxStatus } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
+import { appendEvents } from "../events/event-log.js";
+import { mailboxEvent } from "../events/mailbox-events.js";
 import { newId } from "../ids.js";
 import { mailboxAddressFromParts, normaliseAddress, parseMailboxAddress } from "./mailbox-address.js";
 import { resolveMailboxDomain } from "./mailbox-domain.js";
@@ -135,7 +137,8 @@ export async function createMailbox(deps: CoreDeps, tenantId: string, input: Cre
     if (!tenant) throw new MailroomError("TENANT_NOT_FOUND", `Tenant ${tenantId} not found`);
     const domain = await resolveMailboxDomain(trx, deps.config, tenant, parsed.domain);
 
-    await deleteExpiredMailboxByAddress(trx, parsed.address);
+    const expired = await deleteExpiredMailboxByAddress(trx, parsed.address);
+    if (expired) await appendEvents(trx, [mailboxEvent("mailbox.expired", expired)]);
     if (await findMailboxByAddress(trx, parsed.address)) throw taken();
 
     const quota = deps.config.mailboxQuotas[tenant.plan];
@@ -159,6 +162,7 @@ export async function createMailbox(deps: CoreDeps, tenantId: string, input: Cre
       expires_at: expiresAt,
     });
     if (!row) throw taken();
+    await appendEvents(trx, [mailboxEvent("mailbox.created", row)]);
     return row;
   });
   const mailbox = await viewOf(deps, created);
@@ -242,7 +246,11 @@ export async function updateMailbox(
 
 /** The address is free again at once; the mailbox's mail goes with it (foreign keys cascade). */
 export async function deleteMailbox(deps: CoreDeps, tenantId: string, id: string): Promise<void> {
-  if (!(await deleteTenantMailbox(deps.db, tenantId, id))) throw notFound(id);
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await deleteTenantMailbox(trx, tenantId, id);
+    if (!row) throw notFound(id);
+    await appendEvents(trx, [mailboxEvent("mailbox.deleted", row)]);
+  });
   deps.logger.info({ tenantId, mailboxId: id }, "mailbox deleted");
 }
 
@@ -271,7 +279,14 @@ const PURGE_BATCH = 500;
 export async function purgeExpiredMailboxes(deps: CoreDeps): Promise<number> {
   let purged = 0;
   for (;;) {
-    const rows = await deleteExpiredMailboxes(deps.db, PURGE_BATCH);
+    const rows = await deps.db.transaction().execute(async (trx) => {
+      const gone = await deleteExpiredMailboxes(trx, PURGE_BATCH);
+      await appendEvents(
+        trx,
+        gone.map((row) => mailboxEvent("mailbox.expired", row)),
+      );
+      return gone;
+    });
     purged += rows.length;
     if (rows.length < PURGE_BATCH) break;
   }

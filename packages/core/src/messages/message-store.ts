@@ -2,6 +2,9 @@ import type { AuthResults } from "@mailroom/contracts";
 import type { Executor } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { newId } from "../ids.js";
+import { eventInsert } from "../events/event-log.js";
+import type { NewEventRow } from "../events/event.table.js";
+import { messageReceivedRows } from "../events/message-events.js";
 import type { ParsedMessage } from "./message-parser.js";
 import { insertMessagesAndNotify } from "./message.repository.js";
 import type { AttachmentMeta, NewMessageContentRow, NewMessageRow } from "./message.table.js";
@@ -14,6 +17,8 @@ export interface AcceptedRecipient {
   tenantId: string;
   /** The `+tag` of the address, kept on the copy; none when absent. */
   tag?: string | null;
+  /** The mailbox's custom domain (null on a system domain), for the message.received event. */
+  domainId?: string | null;
 }
 
 export interface IncomingMessage {
@@ -43,35 +48,59 @@ export interface StoredCopies {
 
 /**
  * Several messages in ONE statement: each content once, a copy per recipient mailbox (several RCPTs
- * to one mailbox make one copy) and a NOTIFY per copy, as
+ * to one mailbox make one copy), its message.received event, and a NOTIFY per copy, as
  * data-modifying CTEs, so on the database itself or inside a caller's transaction (hosted delivery
  * commits it with the send) it is all or nothing. Call announceStored for each once it committed.
  */
 export async function storeMessagesIn(executor: Executor, messages: IncomingMessage[]): Promise<StoredCopies[]> {
   const rows = messageRows(messages);
-  await insertMessagesAndNotify(executor, rows.contents, rows.copies);
+  await insertMessagesAndNotify(executor, rows.contents, rows.copies, eventInserts(executor, rows.events));
   return rows.stored;
 }
 
-/** The rows that store `messages` (for insertMessagesAndNotify), and what each stored. */
+/** The insert of `events` as a CTE of the storing statement (none when there are none). */
+export function eventInserts(executor: Executor, events: NewEventRow[]) {
+  return events.length > 0 ? [eventInsert(executor, events)] : [];
+}
+
+/** The rows that store `messages` (for insertMessagesAndNotify, events among its `alongside`), and what each stored. */
 export function messageRows(messages: IncomingMessage[]): {
   contents: NewMessageContentRow[];
   copies: NewMessageRow[];
+  events: NewEventRow[];
   stored: StoredCopies[];
 } {
   const contents: NewMessageContentRow[] = [];
   const copies: NewMessageRow[] = [];
+  const events: NewEventRow[] = [];
+  const now = new Date();
   const stored = messages.map((message) => {
     const rows = rowsFor(message);
     contents.push(rows.content);
     copies.push(...rows.copies);
+    events.push(...receivedEvents(message, rows.copies, now));
     return {
       contentId: message.id,
       copies: rows.copies.map((c) => ({ id: c.id, mailbox_id: c.mailbox_id })),
       attachments: rows.attachments,
     };
   });
-  return { contents, copies, stored };
+  return { contents, copies, events, stored };
+}
+
+function receivedEvents(message: IncomingMessage, copies: NewMessageRow[], now: Date): NewEventRow[] {
+  const domainOf = new Map(message.recipients.map((r) => [r.mailboxId, r.domainId ?? null]));
+  return messageReceivedRows(
+    { parsed: message.parsed, size: message.raw.length, auth: message.auth },
+    copies.map((c) => ({
+      id: c.id,
+      tenantId: c.tenant_id,
+      mailboxId: c.mailbox_id,
+      domainId: domainOf.get(c.mailbox_id) ?? null,
+      address: c.rcpt_to,
+    })),
+    now,
+  );
 }
 
 function rowsFor(message: IncomingMessage): { content: NewMessageContentRow; copies: NewMessageRow[]; attachments: number } {

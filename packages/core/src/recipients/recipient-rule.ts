@@ -9,7 +9,16 @@ import type { CoreDeps } from "../deps.js";
 
 export type RecipientDecision =
   /** Into this mailbox: its own address (with or without a `+tag`), or the domain's catch-all. */
-  | { kind: "mailbox"; address: string; mailboxId: string; tenantId: string; tag: string | null; viaCatchAll: boolean }
+  | {
+      kind: "mailbox";
+      address: string;
+      mailboxId: string;
+      tenantId: string;
+      /** The mailbox's custom domain; null on a system domain. */
+      domainId: string | null;
+      tag: string | null;
+      viaCatchAll: boolean;
+    }
   /** One of our domains in service, but no mailbox here takes the address: 550 5.1.1. */
   | { kind: "unknown"; address: string }
   /** Not a domain we receive for (unknown, or a custom domain not active): the MX is no relay (550 5.7.1); a send goes out. */
@@ -95,6 +104,7 @@ export async function decideRecipients(deps: CoreDeps, rawAddresses: readonly st
         address: w.address,
         mailboxId: mailbox.id,
         tenantId: mailbox.tenant_id,
+        domainId: mailbox.domain_id,
         tag: w.tag,
         viaCatchAll: false,
       };
@@ -105,6 +115,7 @@ export async function decideRecipients(deps: CoreDeps, rawAddresses: readonly st
       address: w.address,
       mailboxId: custom.catchAll.id,
       tenantId: custom.catchAll.tenantId,
+      domainId: custom.id,
       tag: w.tag,
       viaCatchAll: true,
     };

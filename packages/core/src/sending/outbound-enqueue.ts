@@ -6,7 +6,9 @@ import { outboundInserts } from "../delivery/delivery.repository.js";
 import type { NewDeliveryRow, NewOutboundMessageRow, OutboundSource } from "../delivery/delivery.table.js";
 import type { HostedRecipient, HostedStore, PreparedHostedMail } from "../delivery/hosted-store.js";
 import { newId } from "../ids.js";
-import { messageRows } from "../messages/message-store.js";
+import { deliveryEvent, messageSentEvent, type SenderRef } from "../events/delivery-events.js";
+import { eventRows } from "../events/event-log.js";
+import { eventInserts, messageRows } from "../messages/message-store.js";
 import { insertMessagesAndNotify } from "../messages/message.repository.js";
 import { decideRecipients, type RecipientDecision } from "../recipients/recipient-rule.js";
 
@@ -23,8 +25,8 @@ type Route =
 function routeOf(decision: RecipientDecision): Route {
   switch (decision.kind) {
     case "mailbox": {
-      const { address, mailboxId, tenantId, tag } = decision;
-      return { kind: "hosted", recipient: { address, mailboxId, tenantId, tag } };
+      const { address, mailboxId, tenantId, tag, domainId } = decision;
+      return { kind: "hosted", recipient: { address, mailboxId, tenantId, tag, domainId } };
     }
     case "unknown":
       return { kind: "unknown", address: decision.address, response: "550 5.1.1 No such mailbox here" };
@@ -33,11 +35,47 @@ function routeOf(decision: RecipientDecision): Route {
   }
 }
 
+/** message.sent, and delivery.sent / delivery.bounced for the recipients settled by the send itself. */
+function sendEvents(draft: OutboundDraft, messageId: string, rows: NewDeliveryRow[]) {
+  const sender: SenderRef = { tenantId: draft.tenantId, mailboxId: draft.senderMailboxId, domainId: draft.senderDomainId };
+  const settled = rows.flatMap((row) =>
+    row.status === "sent" || row.status === "bounced"
+      ? [
+          deliveryEvent(sender, {
+            deliveryId: row.id,
+            messageId,
+            recipient: row.recipient,
+            from: draft.fromAddress,
+            subject: draft.subject,
+            status: row.status,
+            attempt: 1,
+            response: row.last_response ?? null,
+            nextAttemptAt: null,
+            copyMessageId: row.copy_message_id ?? null,
+          }),
+        ]
+      : [],
+  );
+  const sent = messageSentEvent(sender, {
+    messageId,
+    from: draft.fromAddress,
+    to: draft.to,
+    cc: draft.cc,
+    subject: draft.subject,
+    source: draft.source,
+    recipients: draft.recipients.length,
+    tags: draft.tags,
+  });
+  return [sent, ...settled];
+}
+
 /** A message ready to go: composed, signed, checked. */
 export interface OutboundDraft {
   tenantId: string;
   fromAddress: string;
   senderMailboxId: string | null;
+  /** The sender's custom domain; null on a system domain. */
+  senderDomainId: string | null;
   /** Every envelope recipient (to, cc, bcc), lower-case, each once. */
   recipients: string[];
   to: string[];
@@ -90,6 +128,7 @@ export async function enqueueOutbound(
         await prepareBounceNotice(deps, hosted, {
           sender: draft.fromAddress,
           senderMailboxId: draft.senderMailboxId,
+          senderDomainId: draft.senderDomainId,
           tenantId: draft.tenantId,
           recipient: r.address,
           status: "bounced",
@@ -162,8 +201,12 @@ export async function enqueueOutbound(
     tags: JSON.stringify(draft.tags),
     source: draft.source,
   };
+  const events = eventRows(sendEvents(draft, messageId, rows));
   const write = (executor: Executor) =>
-    insertMessagesAndNotify(executor, copies.contents, copies.copies, outboundInserts(executor, outboundRow, rows));
+    insertMessagesAndNotify(executor, copies.contents, copies.copies, [
+      ...outboundInserts(executor, outboundRow, rows),
+      ...eventInserts(executor, [...events, ...copies.events]),
+    ]);
   if (withinTransaction) {
     await deps.db.transaction().execute(async (trx) => {
       await write(trx);

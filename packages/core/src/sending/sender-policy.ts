@@ -9,6 +9,8 @@ export interface SenderIdentity {
   address: string;
   /** The hosted mailbox sending, when it is one (bounce notices go there). */
   mailboxId: string | null;
+  /** Its custom domain; null on a system domain. */
+  domainId: string | null;
   /** What signs its mail. */
   dkim: DkimKey;
 }
@@ -51,7 +53,7 @@ export async function authorizeSender(
         .on((w) => w.or([w("m.expires_at", "is", null), w("m.expires_at", ">", sql<Date>`now()`)])),
     )
     .leftJoin("domains as d", (join) => join.on("d.tenant_id", "=", tenantId).on("d.name", "=", domainName))
-    .select(["m.id as mailbox_id", "d.status as domain_status", "d.dkim_selector", "d.dkim_private_key"])
+    .select(["m.id as mailbox_id", "d.id as domain_id", "d.status as domain_status", "d.dkim_selector", "d.dkim_private_key"])
     .executeTakeFirstOrThrow();
 
   if (isSystemDomain(deps.config, domainName)) {
@@ -60,6 +62,7 @@ export async function authorizeSender(
     return {
       address,
       mailboxId: row.mailbox_id,
+      domainId: null,
       dkim: { domain: domainName, selector: key.selector, privateKeyPem: key.privateKeyPem },
     };
   }
@@ -68,6 +71,7 @@ export async function authorizeSender(
   return {
     address,
     mailboxId: row.mailbox_id ?? null,
+    domainId: row.domain_id ?? null,
     dkim: { domain: domainName, selector: row.dkim_selector, privateKeyPem: row.dkim_private_key },
   };
 }

@@ -80,8 +80,8 @@ export async function startSmtpReceiver(
         decideRecipient(address.address).then(
           (decision) => {
             if (decision.kind === "mailbox") {
-              const { mailboxId, tenantId, tag } = decision;
-              accepted.set(address, { address: decision.address, mailboxId, tenantId, tag });
+              const { mailboxId, tenantId, tag, domainId } = decision;
+              accepted.set(address, { address: decision.address, mailboxId, tenantId, tag, domainId });
               return callback();
             }
             const domain = decision.address.slice(decision.address.lastIndexOf("@") + 1);
