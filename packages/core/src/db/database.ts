@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { DeliveryTable, IdempotencyKeyTable, OutboundMessageTable, ServerKeyTable } from "../delivery/delivery.table.js";
 import type { DomainTable } from "../domains/domain.table.js";
 import type { EventTable } from "../events/event.table.js";
+import type { FolderTable } from "../folders/folder.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
 import type { MailboxTable } from "../mailboxes/mailbox.table.js";
 import type { MessageContentTable, MessageTable } from "../messages/message.table.js";
@@ -29,6 +30,7 @@ export interface Database {
   message_contents: MessageContentTable;
   messages: MessageTable;
   events: EventTable;
+  folders: FolderTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;

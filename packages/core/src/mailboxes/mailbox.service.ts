@@ -1,3 +1,4 @@
+import { insertStandardFolders } from "../folders/folder.repository.js";
 import { MailroomError, type MailboxStatus } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import { appendEvents } from "../events/event-log.js";
@@ -162,6 +163,7 @@ export async function createMailbox(deps: CoreDeps, tenantId: string, input: Cre
       expires_at: expiresAt,
     });
     if (!row) throw taken();
+    await insertStandardFolders(trx, row);
     await appendEvents(trx, [mailboxEvent("mailbox.created", row)]);
     return row;
   });

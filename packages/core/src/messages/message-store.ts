@@ -1,6 +1,7 @@
 import type { AuthResults } from "@mailroom/contracts";
 import type { Executor } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
+import { inboxFolderId } from "../folders/standard-folders.js";
 import { newId } from "../ids.js";
 import { eventInsert } from "../events/event-log.js";
 import type { NewEventRow } from "../events/event.table.js";
@@ -119,6 +120,7 @@ function rowsFor(message: IncomingMessage): { content: NewMessageContentRow; cop
       id: copies.length === 0 ? contentId : newId("message"),
       tenant_id: r.tenantId,
       mailbox_id: r.mailboxId,
+      folder_id: inboxFolderId(r.mailboxId),
       content_id: contentId,
       rcpt_to: r.address,
       to_tag: r.tag ?? null,

@@ -1,4 +1,4 @@
-import { sql, type Compilable } from "kysely";
+import { sql, type Compilable, type RawBuilder } from "kysely";
 import type { Executor } from "../db/database.js";
 import { NEW_MAIL_CHANNEL } from "./new-mail-signal.js";
 import type { MessageRow, NewMessageContentRow, NewMessageRow } from "./message.table.js";
@@ -7,7 +7,8 @@ import type { MessageRow, NewMessageContentRow, NewMessageRow } from "./message.
  * Contents, their copies and a NOTIFY per copy in ONE statement (data-modifying CTEs): one round
  * trip and all or nothing, whether on its own or inside a caller's transaction. `alongside` are
  * other inserts that belong with them (a send's own rows), run as CTEs of the same statement.
- * Listeners hear of a copy only once the statement's transaction has committed.
+ * Each copy gets the next UID of its folder in the same statement. Listeners hear of a copy only
+ * once the statement's transaction has committed.
  */
 export async function insertMessagesAndNotify(
   executor: Executor,
@@ -15,17 +16,52 @@ export async function insertMessagesAndNotify(
   copies: NewMessageRow[],
   alongside: Compilable[] = [],
 ): Promise<void> {
-  const inserts: Compilable[] = [
-    ...alongside,
-    ...(contents.length > 0 ? [executor.insertInto("message_contents").values(contents)] : []),
-    ...(copies.length > 0 ? [executor.insertInto("messages").values(copies)] : []),
+  const ctes: RawBuilder<unknown>[] = [
+    ...alongside.map((insert, i) => sql`${sql.ref(`insert_${i}`)} as (${insert})`),
+    ...(contents.length > 0 ? [sql`insert_contents as (${executor.insertInto("message_contents").values(contents)})`] : []),
+    ...(copies.length > 0 ? copiesWithUids(copies) : []),
   ];
-  if (inserts.length === 0) return;
+  if (ctes.length === 0) return;
   const payloads = copies.map((c) => `${c.mailbox_id}:${c.id}`);
-  const ctes = sql.join(inserts.map((insert, i) => sql`${sql.ref(`insert_${i}`)} as (${insert})`));
-  await sql`with ${ctes} select pg_notify(${NEW_MAIL_CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(
+  await sql`with ${sql.join(ctes)} select pg_notify(${NEW_MAIL_CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(
     executor,
   );
+}
+
+/**
+ * Two CTEs: reserve each folder's next UIDs (and raise its modseq), then insert the copies
+ * numbered from them in the order given. The folder rows stay locked to the commit, so UIDs
+ * ascend in commit order. A copy whose folder is gone gets no UID and fails the NOT NULL
+ * constraint, so the whole statement fails (as the mailbox's foreign key did before).
+ */
+function copiesWithUids(copies: NewMessageRow[]): RawBuilder<unknown>[] {
+  const rows = JSON.stringify(
+    copies.map((c, ord) => ({
+      ...c,
+      ord,
+      seen: c.seen ?? false,
+      sent_at: c.sent_at instanceof Date ? c.sent_at.toISOString() : (c.sent_at ?? null),
+    })),
+  );
+  return [
+    sql`uid_bump as (
+      update folders f set uid_next = f.uid_next + c.n, highest_modseq = f.highest_modseq + 1
+      from (select r.folder_id, count(*) as n from jsonb_to_recordset(${rows}::jsonb) as r(folder_id text) group by r.folder_id) c
+      where f.id = c.folder_id
+      returning f.id, f.uid_next - c.n as first_uid, f.highest_modseq as modseq
+    )`,
+    sql`insert_copies as (
+      insert into messages (id, tenant_id, mailbox_id, content_id, rcpt_to, to_tag, sent_message_id, from_address,
+        from_name, to_addresses, subject, sent_at, preview, size, has_attachments, seen, folder_id, uid, modseq)
+      select r.id, r.tenant_id, r.mailbox_id, r.content_id, r.rcpt_to, r.to_tag, r.sent_message_id, r.from_address,
+        r.from_name, r.to_addresses::jsonb, r.subject, r.sent_at, r.preview, r.size, r.has_attachments, r.seen, r.folder_id,
+        b.first_uid + row_number() over (partition by r.folder_id order by r.ord) - 1, b.modseq
+      from jsonb_to_recordset(${rows}::jsonb) as r(id text, tenant_id text, mailbox_id text, content_id text, rcpt_to text,
+        to_tag text, sent_message_id text, from_address text, from_name text, to_addresses text, subject text,
+        sent_at timestamptz, preview text, size integer, has_attachments boolean, seen boolean, folder_id text, ord integer)
+      left join uid_bump b on b.id = r.folder_id
+    )`,
+  ];
 }
 
 export interface InboxQuery {

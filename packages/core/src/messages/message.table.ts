@@ -67,8 +67,20 @@ export interface MessageTable {
   preview: string;
   size: number;
   has_attachments: boolean;
+  /** \Seen (the REST APIs' `seen`). */
   seen: Generated<boolean>;
   received_at: Generated<Date>;
+  folder_id: string;
+  /** Unique and ascending within the folder; assigned when the copy is stored. */
+  uid: Generated<string>;
+  /** The folder's modseq at this copy's last change (CONDSTORE). */
+  modseq: Generated<string>;
+  answered: Generated<boolean>;
+  flagged: Generated<boolean>;
+  deleted: Generated<boolean>;
+  draft: Generated<boolean>;
+  /** IMAP keywords (flags without a backslash). */
+  keywords: Generated<Json<string[]>>;
 }
 export type MessageRow = Selectable<MessageTable>;
 export type NewMessageRow = Insertable<MessageTable>;

@@ -8,6 +8,7 @@ import * as m20261202100000 from "./2026_12_02_100000_plus_tags_and_catch_all.js
 import * as m20261202120000 from "./2026_12_02_120000_sent_message_relation.js";
 import * as m20261203100000 from "./2026_12_03_100000_create_events.js";
 import * as m20261203110000 from "./2026_12_03_110000_create_webhooks.js";
+import * as m20261203120000 from "./2026_12_03_120000_create_folders.js";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "2026_12_02_120000_sent_message_relation": m20261202120000,
   "2026_12_03_100000_create_events": m20261203100000,
   "2026_12_03_110000_create_webhooks": m20261203110000,
+  "2026_12_03_120000_create_folders": m20261203120000,
 };
