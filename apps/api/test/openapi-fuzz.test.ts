@@ -66,7 +66,10 @@ beforeAll(async () => {
   server = await startTestServer({ MAILROOM_SYSTEM_DOMAINS: "ig.do", MAILROOM_DNS_SERVERS: dns.address });
   fixtures = await createFixtures();
   const doc = (await server.call("GET", "/api/v1/openapi.json")).body;
-  operations = listOperations((await SwaggerParser.dereference(structuredClone(doc))) as never);
+  // A stream answers 200 and never ends; its refusals are event-stream.test.ts's business.
+  operations = listOperations((await SwaggerParser.dereference(structuredClone(doc))) as never).filter(
+    (op) => !op.responses["200"]?.content?.["text/event-stream"],
+  );
 });
 afterAll(async () => {
   await server.stop();

@@ -1,12 +1,11 @@
 import type { WebhookWorkerOptions } from "@mailroom/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeEvents } from "./support/test-events.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
 /*
- * Events here are written with appendEvents, as their producers do; once the producers are wired
- * (mailbox.created on POST /accounts, …) these tests may use those real causes instead.
+ * Every event here has its real cause: mailbox.created from POST /emails/create, message.received
+ * (and message.sent) from a hosted send through POST /send.
  */
 
 const ENV = {
@@ -45,13 +44,29 @@ async function addWebhook(key: string, url: string, body: Record<string, unknown
   return res.body as { id: string; secret: string };
 }
 
-async function emit(tenantId: string, n = 1, type: "mailbox.created" | "message.received" = "mailbox.created") {
-  const ids: number[] = [];
-  for (let i = 0; i < n; i++) {
-    await writeEvents(server, [{ tenantId, type, data: { n: i } }]);
-    ids.push(i);
-  }
-  return ids;
+/** `n` mailbox.created events, numbered 0… in their addresses (`wh<i>-…`), by creating mailboxes. */
+async function emit(t: { api_key: string }, n = 1): Promise<string[]> {
+  const addresses: string[] = [];
+  for (let i = 0; i < n; i++) addresses.push(await createMailbox(t.api_key, `wh${i}`));
+  return addresses;
+}
+
+async function createMailbox(key: string, prefix: string): Promise<string> {
+  const address = `${prefix}-${Math.random().toString(36).slice(2, 10)}@mailroom.localhost`;
+  const res = await server.call("POST", "/api/v1/emails/create", { key, body: { email: address } });
+  expect(res.status).toBe(201);
+  return address;
+}
+
+/** A hosted send: message.received for `to` (and message.sent, delivery.sent for `from`). */
+async function send(key: string, from: string, to: string, subject: string): Promise<void> {
+  const res = await server.call("POST", "/api/v1/send", { key, body: { from, to, subject, text: subject } });
+  expect(res.status).toBeLessThan(300);
+}
+
+/** The number in a mailbox.created event's address. */
+function numberOf(event: { data: Record<string, unknown> }): number {
+  return Number(/^wh(\d+)-/.exec(String(event.data.address))?.[1]);
 }
 
 async function deliveries(key: string, hookId: string, query = "") {
@@ -93,7 +108,7 @@ describe("webhook delivery", () => {
     });
     const t = await tenant();
     const hook = await addWebhook(t.api_key, r.url);
-    await emit(t.id);
+    await emit(t);
     await r.waitFor((x) => x.requests.length >= 3);
     const ids = new Set(r.requests.map((q) => q.headers["webhook-id"]));
     expect(ids.size).toBe(1);
@@ -123,7 +138,7 @@ describe("webhook delivery", () => {
     });
     const t = await tenant();
     const hook = await addWebhook(t.api_key, r.url);
-    await emit(t.id);
+    await emit(t);
     const [failed] = await until(
       () => deliveries(t.api_key, hook.id),
       (list) => list[0]?.status === "failed",
@@ -157,7 +172,7 @@ describe("webhook delivery", () => {
     const t = await tenant();
     const hook = await addWebhook(t.api_key, gone.url);
     await addWebhook(t.api_key, watcher.url, { events: ["webhook.disabled"] });
-    await emit(t.id, 3);
+    await emit(t, 3);
     const disabled = await until(
       () => server.call("GET", `/api/v1/webhooks/${hook.id}`, { key: t.api_key }),
       (res) => res.body.enabled === false,
@@ -196,7 +211,7 @@ describe("webhook delivery", () => {
       .set({ failing_since: new Date(Date.now() - 73 * 3600 * 1000) })
       .where("id", "=", hook.id)
       .execute();
-    await emit(t.id);
+    await emit(t);
     const disabled = await until(
       () => server.call("GET", `/api/v1/webhooks/${hook.id}`, { key: t.api_key }),
       (res) => res.body.enabled === false,
@@ -208,7 +223,7 @@ describe("webhook delivery", () => {
     const r = await receiver();
     const t = await tenant();
     const hook = await addWebhook(t.api_key, r.url);
-    await emit(t.id);
+    await emit(t);
     await until(
       () => deliveries(t.api_key, hook.id),
       (list) => list[0]?.status === "succeeded",
@@ -220,7 +235,7 @@ describe("webhook delivery", () => {
       .where("endpoint_id", "=", hook.id)
       .execute();
     await server.call("PATCH", `/api/v1/webhooks/${hook.id}`, { key: t.api_key, body: { enabled: false } });
-    await emit(t.id);
+    await emit(t);
     await server.app.core.webhooks.dispatch();
     await server.call("POST", `/api/v1/webhooks/${hook.id}/replay`, {
       key: t.api_key,
@@ -245,7 +260,7 @@ describe("webhook delivery", () => {
     });
     const t = await tenant();
     const hook = await addWebhook(t.api_key, r.url);
-    await emit(t.id);
+    await emit(t);
     const [d] = await until(
       () => deliveries(t.api_key, hook.id),
       (list) => (list[0]?.attempts ?? 0) >= 1,
@@ -265,7 +280,7 @@ describe("webhook delivery", () => {
     const hook = await addWebhook(t.api_key, r.url);
     const worker = ownWorker(t.id, { timeoutMs: 300 });
     try {
-      await emit(t.id);
+      await emit(t);
       const [d] = await until(
         () => deliveries(t.api_key, hook.id),
         (list) => (list[0]?.attempts ?? 0) >= 2,
@@ -286,7 +301,7 @@ describe("webhook delivery", () => {
     });
     const t = await tenant();
     const hook = await addWebhook(t.api_key, r.url);
-    await emit(t.id);
+    await emit(t);
     const [d] = await until(
       () => deliveries(t.api_key, hook.id),
       (list) => (list[0]?.attempts ?? 0) >= 1,
@@ -300,12 +315,14 @@ describe("webhook delivery", () => {
   it("sends each endpoint its events oldest first, and only events after its creation; replay sends older ones", async () => {
     const r = await receiver();
     const t = await tenant();
-    await emit(t.id, 2, "message.received");
-    await emit(t.id, 1, "mailbox.created");
-    const hook = await addWebhook(t.api_key, r.url);
-    await emit(t.id, 12);
+    const from = await createMailbox(t.api_key, "from");
+    const to = await createMailbox(t.api_key, "to");
+    await send(t.api_key, from, to, "m0");
+    await send(t.api_key, from, to, "m1");
+    const hook = await addWebhook(t.api_key, r.url, { events: ["mailbox.created"] });
+    await emit(t, 12);
     await r.waitFor((x) => x.requests.length >= 12);
-    expect(r.events().map((e) => e.data.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(r.events().map(numberOf)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     await server.app.core.webhooks.dispatch();
     expect(await deliveries(t.api_key, hook.id)).toHaveLength(12);
 
@@ -313,16 +330,23 @@ describe("webhook delivery", () => {
       key: t.api_key,
       body: { since: new Date(Date.now() - 3600_000).toISOString(), types: ["message.received"] },
     });
-    expect(replay).toMatchObject({ status: 200, body: { queued: 2, limit_reached: false } });
+    // Replay stays within the endpoint's own filter: message.received is not among its events.
+    expect(replay).toMatchObject({ status: 200, body: { queued: 0, limit_reached: false } });
+    await server.call("PATCH", `/api/v1/webhooks/${hook.id}`, { key: t.api_key, body: { events: ["*"] } });
+    const again = await server.call("POST", `/api/v1/webhooks/${hook.id}/replay`, {
+      key: t.api_key,
+      body: { since: new Date(Date.now() - 3600_000).toISOString(), types: ["message.received"] },
+    });
+    expect(again).toMatchObject({ status: 200, body: { queued: 2, limit_reached: false } });
     await r.waitFor((x) => x.requests.length >= 14);
     expect(
       r
         .events()
         .slice(12)
-        .map((e) => [e.type, e.data.n]),
+        .map((e) => [e.type, e.data.subject]),
     ).toEqual([
-      ["message.received", 0],
-      ["message.received", 1],
+      ["message.received", "m0"],
+      ["message.received", "m1"],
     ]);
 
     const bad = await server.call("POST", `/api/v1/webhooks/${hook.id}/replay`, {
@@ -346,17 +370,17 @@ describe("webhook delivery", () => {
     });
     expect(mailbox.status).toBe(201);
     const mailboxId = mailbox.body.data.id as string;
+    const wanted = mailbox.body.data.email as string;
+    const sender = await createMailbox(t.api_key, "sender");
     const hook = await addWebhook(t.api_key, r.url, { events: ["message.received"], mailbox_ids: [mailboxId] });
-    await writeEvents(server, [{ tenantId: t.id, type: "message.received", mailboxId, data: { n: "wanted" } }]);
-    await writeEvents(server, [
-      { tenantId: t.id, type: "message.received", mailboxId: "acc_other", data: { n: "other mailbox" } },
-    ]);
-    await writeEvents(server, [{ tenantId: t.id, type: "mailbox.created", mailboxId, data: { n: "other type" } }]);
-    await writeEvents(server, [{ tenantId: t.id, type: "message.received", mailboxId, data: { n: "wanted too" } }]);
+    const other = await createMailbox(t.api_key, "other"); // mailbox.created: another type, another mailbox
+    await send(t.api_key, sender, wanted, "wanted"); // also message.sent: another type
+    await send(t.api_key, sender, other, "other mailbox");
+    await send(t.api_key, sender, wanted, "wanted too");
     await r.waitFor((x) => x.requests.length >= 2);
     await server.app.core.webhooks.dispatch();
     expect((await deliveries(t.api_key, hook.id)).map((d) => d.event_type)).toEqual(["message.received", "message.received"]);
-    expect(r.events().map((e) => e.data.n)).toEqual(["wanted", "wanted too"]);
+    expect(r.events().map((e) => e.data.subject)).toEqual(["wanted", "wanted too"]);
   });
 });
 
@@ -368,7 +392,7 @@ describe("webhook workers in two processes", () => {
       const t = await tenant();
       for (const r of rs) await addWebhook(t.api_key, r.url);
       const n = 40;
-      await emit(t.id, n);
+      await emit(t, n);
       for (const r of rs) await r.waitFor((x) => new Set(x.requests.map((q) => q.headers["webhook-id"])).size >= n, 60_000);
       for (const r of rs) {
         const ids = r.requests.map((q) => q.headers["webhook-id"]);
@@ -376,7 +400,7 @@ describe("webhook workers in two processes", () => {
         // No lease ran out in this test (each is renewed by a live worker), so no duplicates.
         expect(ids.length - new Set(ids).size).toBe(0);
         // And each endpoint, whichever process sent to it, got them in order.
-        expect(r.events().map((e) => e.data.n)).toEqual([...Array(n).keys()]);
+        expect(r.events().map(numberOf)).toEqual([...Array(n).keys()]);
       }
     } finally {
       await second.stop();
@@ -392,7 +416,7 @@ describe("webhook workers in two processes", () => {
     const t = await tenant(false);
     const hook = await addWebhook(t.api_key, r.url);
     const first = ownWorker(t.id, { leaseSeconds: 1, concurrency: 1 });
-    await writeEvents(server, [{ tenantId: t.id, type: "mailbox.created", data: { n: 0 } }]);
+    await emit(t);
     await r.waitFor((x) => x.requests.length >= 1);
     first.abandon();
     const second = ownWorker(t.id, { leaseSeconds: 1, concurrency: 1 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestDnsServer } from "./support/dns-server.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -7,8 +8,15 @@ const SECRETS = { MAILROOM_SECRETS_KEY: "webhook-ssrf-test-secrets-key-012345678
 let strict: TestServer;
 let permissive: TestServer;
 let receiver: WebhookReceiver;
+let dns: TestDnsServer;
 beforeAll(async () => {
-  strict = await startTestServer(SECRETS, { backgroundJobs: false });
+  // Names are resolved by the configured resolvers (this loopback DNS server), as for domains.
+  dns = await TestDnsServer.start();
+  dns.add("hooks.internal.test", { type: "A", value: "10.9.8.7" });
+  dns.add("hooks.dual.test", { type: "A", value: "93.184.215.14" });
+  dns.add("hooks.dual.test", { type: "AAAA", value: "fd12::1" });
+  dns.add("hooks.public.test", { type: "A", value: "93.184.215.14" });
+  strict = await startTestServer({ ...SECRETS, MAILROOM_DNS_SERVERS: dns.address }, { backgroundJobs: false });
   permissive = await startTestServer({ ...SECRETS, MAILROOM_WEBHOOK_ALLOW_PRIVATE: "true" }, { backgroundJobs: false });
   receiver = await WebhookReceiver.start();
 });
@@ -16,6 +24,7 @@ afterAll(async () => {
   await strict.stop();
   await permissive.stop();
   await receiver.stop();
+  await dns.stop();
 });
 
 describe("webhook targets (server-side request forgery)", () => {
@@ -38,6 +47,10 @@ describe("webhook targets (server-side request forgery)", () => {
       ["http://[::ffff:127.0.0.1]/", /a loopback address/],
       ["http://2130706433/", /127\.0\.0\.1 is a loopback address/],
       ["http://localhost:3000/hook", /localhost is .*a loopback address/],
+      ["http://api.localhost/hook", /api\.localhost is .*a loopback address/],
+      ["https://hooks.internal.test/hook", /hooks\.internal\.test is 10\.9\.8\.7, a private address/],
+      // One forbidden address among the answers is enough.
+      ["https://hooks.dual.test/hook", /hooks\.dual\.test is fd12::1, a uniqueLocal address/],
     ];
     for (const [url, reason] of forbidden) {
       const res = await strict.call("POST", "/api/v1/webhooks", { key: t.api_key, body: { url } });
@@ -74,6 +87,11 @@ describe("webhook targets (server-side request forgery)", () => {
     expect(patched.body.code).toBe("WEBHOOK_TARGET_FORBIDDEN");
     const after = await strict.call("GET", `/api/v1/webhooks/${created.body.id}`, { key: t.api_key });
     expect(after.body.url).toBe("https://93.184.215.14/hook");
+    const byName = await strict.call("POST", "/api/v1/webhooks", {
+      key: t.api_key,
+      body: { url: "https://hooks.public.test/h" },
+    });
+    expect(byName.status).toBe(201);
   });
 
   it("checks again at every delivery: an endpoint on a loopback address gets nothing from a server that forbids it", async () => {

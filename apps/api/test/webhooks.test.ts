@@ -2,7 +2,6 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeEvents } from "./support/test-events.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { WebhookReceiver, webhookHeaders } from "./support/webhook-receiver.js";
 
@@ -33,9 +32,13 @@ async function addWebhook(key: string, body: Record<string, unknown> = {}) {
   return res.body as { id: string; url: string; events: string[]; enabled: boolean; secret: string; created_at: string };
 }
 
-/** An event of the tenant's, written as a producer would (the events helper wires the real causes). */
-async function emit(tenantId: string, type: "mailbox.created" | "message.received" = "mailbox.created", mailboxId?: string) {
-  await writeEvents(server, [{ tenantId, type, mailboxId, data: { mailbox_id: mailboxId ?? null, marker: Math.random() } }]);
+/** A real mailbox.created event of the tenant's: a mailbox made through the API. */
+async function emit(key: string) {
+  const res = await server.call("POST", "/api/v1/emails/create", {
+    key,
+    body: { email: `hook-${Math.random().toString(36).slice(2, 10)}@mailroom.localhost` },
+  });
+  expect(res.status).toBe(201);
 }
 
 describe("webhook endpoints", () => {
@@ -158,7 +161,7 @@ describe("signing", () => {
     expect(verified).toMatchObject({ id: tested.body.event_id, type: "webhook.test", data: { webhook_id: hook.id } });
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString("base64")}`).verify(req.body, webhookHeaders(req))).toThrow();
 
-    await emit(t.id);
+    await emit(t.api_key);
     await receiver.waitFor((r) => r.events().some((e) => e.type === "mailbox.created" && r.requests.length > before + 1));
     const delivered = receiver.requests.slice(before + 1).find((r) => JSON.parse(r.body).type === "mailbox.created")!;
     const event = new Webhook(hook.secret).verify(delivered.body, webhookHeaders(delivered)) as { id: string };

@@ -85,6 +85,17 @@ export function zJsonNumber(schema: z.ZodNumber) {
   return schema.pipe(z.number());
 }
 
+/**
+ * A boolean in a JSON body: `"yes"`, `5` or `null` is a 400, never true or false. trpc-to-openapi
+ * turns a top-level z.boolean() of a REST input into a coercing one; a union of literals it leaves alone.
+ */
+export function zJsonBoolean() {
+  return z.union([z.literal(true), z.literal(false)], {
+    // A missing one is worded by the common rule ("Seen is required").
+    error: (issue) => (issue.input === undefined ? undefined : "Must be true or false"),
+  });
+}
+
 const DATE_TIME_YEARS = { min: 1970, max: 2999 } as const;
 const DATE_TIME_MESSAGE = `Must be an ISO-8601 date-time in the years ${DATE_TIME_YEARS.min} to ${DATE_TIME_YEARS.max}`;
 
@@ -98,7 +109,8 @@ export function zDateTimeInput() {
   return (
     z.iso
       // abort: text that is no date-time at all gets the message once, not again from the years check.
-      .datetime({ offset: true, error: DATE_TIME_MESSAGE, abort: true })
+      // A missing one is worded by the common rule ("Since is required").
+      .datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : DATE_TIME_MESSAGE), abort: true })
       .regex(/^(?:19[7-9]\d|2\d{3})-/, DATE_TIME_MESSAGE)
       .meta({ format: "date-time", examples: [EXAMPLE_TIMES.received] })
   );

@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { EXAMPLE_IDS, zId } from "../ids.js";
-import { EXAMPLE_TIMES, NON_BLANK, example, zCursorPage, zDateTimeInput, zQueryInteger, zTimestamp } from "./common.js";
+import {
+  EXAMPLE_TIMES,
+  NON_BLANK,
+  example,
+  zCursorPage,
+  zDateTimeInput,
+  zJsonBoolean,
+  zQueryInteger,
+  zTimestamp,
+} from "./common.js";
 
 /*
  * Received mail, in the two wire dialects:
@@ -113,12 +122,7 @@ export const zMessageIdInput = z.object({ id: zId("message") });
  * A JSON true or false, exactly. Not z.boolean(): trpc-to-openapi switches `coerce` on every
  * boolean of a REST input, body included, and a coerced "false" (or "yes") would be true.
  */
-const zStrictBoolean = z.union([z.literal(true), z.literal(false)], {
-  // A missing one is worded by the common rule ("Seen is required").
-  error: (issue) => (issue.input === undefined ? undefined : "Must be true or false"),
-});
-
-export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zStrictBoolean });
+export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zJsonBoolean() });
 
 const zWaitFilter = (label: string) =>
   z.string().trim().min(1, `${label} must not be blank`).max(200, `${label} must be at most 200 characters`).meta(NON_BLANK);

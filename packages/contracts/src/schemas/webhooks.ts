@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { EXAMPLE_IDS, zId } from "../ids.js";
-import { EXAMPLE_TIMES, example, zCursor, zDateTimeInput, zQueryInteger, zTimestamp } from "./common.js";
+import { EXAMPLE_TIMES, example, zCursor, zDateTimeInput, zJsonBoolean, zQueryInteger, zTimestamp } from "./common.js";
 import { EVENT_TYPES, zEventType } from "./events.js";
 
 /*
@@ -23,11 +23,15 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 const ALL_EVENTS = "*";
 const EVENTS_MESSAGE = `Events must be ["*"] or a list of ${EVENT_TYPES.join(", ")}`;
 
+// Either ["*"] alone or a list of types: a union, so the OpenAPI document says exactly what passes.
 export const zWebhookEvents = z
-  .array(z.enum([ALL_EVENTS, ...EVENT_TYPES], { error: EVENTS_MESSAGE }), { error: EVENTS_MESSAGE })
-  .min(1, EVENTS_MESSAGE)
-  .max(EVENT_TYPES.length + 1, EVENTS_MESSAGE)
-  .refine((events) => !events.includes(ALL_EVENTS) || events.length === 1, EVENTS_MESSAGE)
+  .union(
+    [
+      z.tuple([z.literal(ALL_EVENTS)]),
+      z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length),
+    ],
+    { error: (issue) => (issue.input === undefined ? undefined : EVENTS_MESSAGE) },
+  )
   .describe('The event types to send, or ["*"] for every type (also those added later)');
 
 const zUrl = z
@@ -86,7 +90,7 @@ export const zUpdateWebhookInput = zWebhookIdInput.extend({
   mailbox_ids: zMailboxIds.optional(),
   domain_ids: zDomainIds.optional(),
   description: zDescription.nullable().optional().describe("null clears it"),
-  enabled: z.boolean().optional().describe("true re-enables a disabled endpoint; false stops deliveries to it"),
+  enabled: zJsonBoolean().optional().describe("true re-enables a disabled endpoint; false stops deliveries to it"),
 });
 export type UpdateWebhookInput = z.infer<typeof zUpdateWebhookInput>;
 

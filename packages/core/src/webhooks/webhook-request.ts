@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import type { MailroomEvent } from "@mailroom/contracts";
 import { signedHeaders } from "./webhook-signature.js";
-import { pinnedLookup, vetTarget } from "./webhook-target.js";
+import { pinnedLookup, type TargetPolicy, vetTarget } from "./webhook-target.js";
 
 /** Response bytes read at most; the rest is not waited for. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -35,14 +35,14 @@ export class WebhookSender {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
 
-  constructor(private readonly options: { allowPrivate: boolean; timeoutMs?: number }) {}
+  constructor(private readonly options: TargetPolicy & { timeoutMs?: number | undefined }) {}
 
   async send(request: WebhookRequest, timeoutMs = this.options.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS): Promise<AttemptResult> {
     const at = new Date();
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const url = new URL(request.url);
-    const target = await vetTarget(url, this.options.allowPrivate);
+    const target = await vetTarget(url, this.options);
     if (!target.ok) return { at, success: false, httpStatus: null, durationMs: elapsed(), error: `refused: ${target.reason}` };
     const body = JSON.stringify(request.event);
     const timestamp = Math.floor(Date.now() / 1000);

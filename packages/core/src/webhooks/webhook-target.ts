@@ -1,6 +1,6 @@
-import { lookup } from "node:dns/promises";
+import { lookup, Resolver } from "node:dns/promises";
 import type { LookupFunction } from "node:net";
-import { MAX_WEBHOOK_URL_LENGTH, MailroomError } from "@mailroom/contracts";
+import { MAX_WEBHOOK_URL_LENGTH, type MailroomConfig, MailroomError } from "@mailroom/contracts";
 import ipaddr from "ipaddr.js";
 
 /*
@@ -46,15 +46,48 @@ export function forbiddenAddressReason(address: string): string | undefined {
 
 export type TargetCheck = { ok: true; address: string; family: 4 | 6 } | { ok: false; reason: string; unresolved: boolean };
 
+export interface TargetPolicy {
+  allowPrivate: boolean;
+  /** The configured resolvers (MAILROOM_DNS_SERVERS); empty = the system's (getaddrinfo). */
+  dnsServers: readonly string[];
+}
+
+/** Where webhooks may go, from the configuration. */
+export function targetPolicy(config: MailroomConfig): TargetPolicy {
+  return { allowPrivate: config.webhooks.allowPrivate, dnsServers: config.dnsServers };
+}
+
+/** Every address of `host`: from the configured resolvers when there are any, else the system's. */
+async function addressesOf(host: string, dnsServers: readonly string[]): Promise<{ address: string; family: number }[]> {
+  // RFC 6761: localhost names are loopback, whatever a resolver would say of them.
+  if (host === "localhost" || host.endsWith(".localhost")) {
+    return [
+      { address: "127.0.0.1", family: 4 },
+      { address: "::1", family: 6 },
+    ];
+  }
+  if (dnsServers.length === 0) return lookup(host, { all: true, verbatim: true });
+  const resolver = new Resolver({ timeout: 3000, tries: 2 });
+  resolver.setServers([...dnsServers]);
+  const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+  const found = [
+    ...(v4.status === "fulfilled" ? v4.value.map((address) => ({ address, family: 4 })) : []),
+    ...(v6.status === "fulfilled" ? v6.value.map((address) => ({ address, family: 6 })) : []),
+  ];
+  if (found.length === 0 && v4.status === "rejected") throw v4.reason;
+  return found;
+}
+
 /** The address to connect to for `url`: the first one DNS gives, once every one it gives is allowed. */
-export async function vetTarget(url: URL, allowPrivate: boolean): Promise<TargetCheck> {
+export async function vetTarget(url: URL, policy: TargetPolicy): Promise<TargetCheck> {
+  const { allowPrivate } = policy;
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   let addresses: { address: string; family: number }[];
   if (ipaddr.isValid(host)) {
     addresses = [{ address: host, family: host.includes(":") ? 6 : 4 }];
   } else {
     try {
-      addresses = await lookup(host, { all: true, verbatim: true });
+      addresses = await addressesOf(host, policy.dnsServers);
     } catch (err) {
       return {
         ok: false,
@@ -78,8 +111,8 @@ export async function vetTarget(url: URL, allowPrivate: boolean): Promise<Target
  * The check at create and update time: literal addresses and names that resolve must be allowed.
  * A name that does not resolve (yet) is accepted; every delivery checks again.
  */
-export async function assertAllowedTarget(url: URL, allowPrivate: boolean): Promise<void> {
-  const check = await vetTarget(url, allowPrivate);
+export async function assertAllowedTarget(url: URL, policy: TargetPolicy): Promise<void> {
+  const check = await vetTarget(url, policy);
   if (!check.ok && !check.unresolved) {
     throw new MailroomError(
       "WEBHOOK_TARGET_FORBIDDEN",

@@ -4,6 +4,7 @@ import { EVENTS_CHANNEL, toEvent } from "../events/event-log.js";
 import { dispatchAll } from "./webhook-dispatcher.js";
 import { type AttemptResult, WebhookSender } from "./webhook-request.js";
 import { afterAttempt, endpointHealth } from "./webhook-retry.js";
+import { targetPolicy } from "./webhook-target.js";
 import {
   claimEndpoints,
   type DeliveryOutcome,
@@ -64,7 +65,7 @@ export class WebhookWorker {
     this.pollMs = options.pollMs ?? 1000;
     this.leaseSeconds = options.leaseSeconds ?? 30;
     this.batchSize = options.batchSize ?? 50;
-    this.sender = new WebhookSender({ allowPrivate: deps.config.webhooks.allowPrivate, timeoutMs: options.timeoutMs });
+    this.sender = new WebhookSender({ ...targetPolicy(deps.config), timeoutMs: options.timeoutMs });
     this.log = deps.logger.child({ component: "webhook-worker" });
   }
 

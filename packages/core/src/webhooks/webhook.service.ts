@@ -17,7 +17,7 @@ import { newId } from "../ids.js";
 import { WebhookSender } from "./webhook-request.js";
 import { ROTATION_OVERLAP_MS, type WebhookSecrets } from "./webhook-secrets.js";
 import { newWebhookSecret } from "./webhook-signature.js";
-import { assertAllowedTarget, parseWebhookUrl } from "./webhook-target.js";
+import { assertAllowedTarget, parseWebhookUrl, targetPolicy } from "./webhook-target.js";
 import {
   attemptsOf,
   countEndpointsLocked,
@@ -46,7 +46,7 @@ export interface WebhookContext {
 }
 
 export function createWebhookContext(deps: CoreDeps, secrets: WebhookSecrets, kick: () => void): WebhookContext {
-  return { deps, secrets, sender: new WebhookSender({ allowPrivate: deps.config.webhooks.allowPrivate }), kick };
+  return { deps, secrets, sender: new WebhookSender(targetPolicy(deps.config)), kick };
 }
 
 const jsonArray = (value: unknown): string[] => (typeof value === "string" ? JSON.parse(value) : value) as string[];
@@ -70,7 +70,7 @@ export function toWebhook(row: WebhookEndpointRow): Webhook {
 /** A checked URL: http(s), no credentials, and (unless allowed) no private target. */
 async function checkedUrl(ctx: WebhookContext, text: string): Promise<string> {
   const url = parseWebhookUrl(text);
-  await assertAllowedTarget(url, ctx.deps.config.webhooks.allowPrivate);
+  await assertAllowedTarget(url, targetPolicy(ctx.deps.config));
   return url.href;
 }
 
