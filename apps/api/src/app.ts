@@ -46,6 +46,11 @@ export interface RunningMailroom {
   deliveryWorker: DeliveryWorker | undefined;
   /** The MX (SMTP receiver) port. */
   smtpPort: number;
+  /** The POP3 port and the POP3S (implicit TLS) port; null when not started. */
+  pop3Port: number | null;
+  pop3sPort: number | null;
+  /** Sessions open on the POP3 listeners now. */
+  pop3Stats(): { sessions: number };
   /** Sessions and message memory of the two SMTP listeners now. */
   smtpStats(): { mx: SmtpListenerStats; submission: SmtpListenerStats };
   stop(): Promise<void>;
@@ -113,6 +118,8 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     const mx = await core.receiving.startReceiver();
     // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
     stops.unshift(() => mx.close());
+    const pop3 = await core.mailClients.startPop3(tls);
+    stops.unshift(() => pop3.close());
     // And first of all: end long-polling waits, which would otherwise hold the HTTP close for their timeout.
     stops.unshift(() => core.receiving.closeWaits());
 
@@ -128,6 +135,9 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       submissionPort: submission.port,
       deliveryWorker: worker,
       smtpPort: mx.port,
+      pop3Port: pop3.port,
+      pop3sPort: pop3.tlsPort,
+      pop3Stats: () => pop3.stats(),
       smtpStats: () => ({ mx: mx.stats(), submission: submission.stats() }),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();

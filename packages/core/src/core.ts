@@ -36,6 +36,7 @@ import { findSentMessage } from "./sending/sent-message.service.js";
 import { listSentMessages } from "./sending/sent-list.service.js";
 import type { SentListQuery } from "./delivery/sent-list.repository.js";
 import { startSubmissionServer } from "./smtp/submission-server.js";
+import { startPop3Server, type Pop3ListenOn } from "./pop3/pop3-server.js";
 import {
   deleteMessage,
   getAttachment,
@@ -161,6 +162,12 @@ export async function createCore(deps: CoreDeps) {
       startSubmission: (tls?: { key: Buffer; cert: Buffer }, listenOn?: { host: string; port: number }) =>
         startSubmissionServer(deps, sending.context, tls, messageMemory, listenOn),
       systemDkimKey: () => sending.context.systemKey(),
+    },
+
+    // mail clients
+    mailClients: {
+      /** POP3 (and POP3S with `tls`) on config.pop3 (or `listenOn`); close() it to stop. */
+      startPop3: (tls?: { key: Buffer; cert: Buffer }, listenOn?: Pop3ListenOn) => startPop3Server(deps, tls, listenOn),
     },
 
     maintenance: {
