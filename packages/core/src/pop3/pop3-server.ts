@@ -28,6 +28,8 @@ export interface Pop3ListenOn {
 
 /** Lines a client may have queued (pipelining) before we stop reading from it until they are answered. */
 const MAX_QUEUED_LINES = 64;
+/** How long a client has to read our last line after we hang up, before the socket is destroyed. */
+const HANG_UP_GRACE_MS = 2000;
 /** How long shutdown lets a session finish what it is doing (a RETR, the QUIT's deletions). */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -62,6 +64,7 @@ export async function startPop3Server(
     const refusal = admission.admitClient(id, ip);
     if (refusal) {
       socket.end(`${REFUSAL_TEXT[refusal]}\r\n`);
+      setTimeout(() => socket.destroy(), HANG_UP_GRACE_MS).unref();
       return;
     }
     const connection = new Pop3Connection(socket, { ip, store, log, secureContext, idleTimeoutMs: limits.idleTimeoutMs, deps });
@@ -84,14 +87,14 @@ export async function startPop3Server(
   };
 
   const closeAll = async () => {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    // net.Server#close waits for every connection to end: end the sessions alongside it, not after.
+    const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     const sessions = [...connections];
     for (const connection of sessions) connection.shutdown();
-    const closed = Promise.all(sessions.map((c) => c.closed));
     const timer = setTimeout(() => {
       for (const connection of sessions) connection.destroy();
     }, SHUTDOWN_GRACE_MS);
-    await closed;
+    await Promise.all([stopped, ...sessions.map((c) => c.closed)]);
     clearTimeout(timer);
   };
 
@@ -195,7 +198,7 @@ class Pop3Connection {
     if (line === undefined) this.socket.end();
     else this.socket.end(`${line}\r\n`);
     // A client that does not read what is left must not keep the socket.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    setTimeout(() => this.socket.destroy(), HANG_UP_GRACE_MS).unref();
   }
 
   private received(chunk: Buffer): void {
