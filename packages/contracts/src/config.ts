@@ -5,9 +5,11 @@ import { PLANS, PLAN_DEFAULTS, type Plan } from "./plans.js";
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** A port, or `off` for a listener that is not started (0 stays "any free port", as everywhere). */
-const portOrOff = z.union([z.literal("off").transform(() => null), port], {
-  error: "must be a port number (0 = any free port) or off",
-});
+const PORT_OR_OFF = "must be a port number (0 = any free port) or off";
+const portOrOff = z.union(
+  [z.literal("off").transform(() => null), z.coerce.number().int(PORT_OR_OFF).min(0, PORT_OR_OFF).max(65535, PORT_OR_OFF)],
+  { error: PORT_OR_OFF },
+);
 
 /** `ig.do,kfc.sh:premium` → [{ domain, premium }] */
 const systemDomains = z.string().transform((value, ctx) => {
