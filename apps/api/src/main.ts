@@ -31,7 +31,10 @@ async function main(): Promise<void> {
     process.stderr.write(`${busy}\n`);
     process.exit(1);
   }
-  logger.info({ ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort, pop3Port: app.pop3Port }, "mailroom started");
+  logger.info(
+    { ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort, pop3Port: app.pop3Port },
+    "mailroom started",
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTransport } from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestDnsServer } from "./support/dns-server.js";
 import { plainResponse, Pop3Wire, poplib } from "./support/pop3-wire.js";
@@ -24,7 +25,21 @@ function testCertificate(): { cert: string; key: string } | undefined {
   const files = { key: join(dir, "key.pem"), cert: join(dir, "cert.pem") };
   execFileSync(
     OPENSSL,
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", files.key, "-out", files.cert, "-days", "1", "-subj", "/CN=mx.mailroom.test"],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      files.key,
+      "-out",
+      files.cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=mx.mailroom.test",
+    ],
     { stdio: "ignore" },
   );
   return files;
@@ -47,7 +62,10 @@ const pop3Port = () => server.app.pop3Port!;
 
 /** Deliver raw bytes to the inbox through the MX; the stored copy's id. */
 async function deliver(inbox: TestInbox, raw: string | Buffer, on: TestServer = server): Promise<string> {
-  const info = await mxTransport(on.app.smtpPort).sendMail({ envelope: { from: "sender@sender.test", to: [inbox.address] }, raw });
+  const info = await mxTransport(on.app.smtpPort).sendMail({
+    envelope: { from: "sender@sender.test", to: [inbox.address] },
+    raw,
+  });
   return /stored as (msg_\w+)/.exec(info.response)![1]!;
 }
 
@@ -90,7 +108,18 @@ describe("POP3 with poplib as the client", () => {
       port: pop3Port(),
       user: inbox.address,
       password: PASSWORD,
-      steps: [["stat"], ["list"], ["uidl"], ["list", 2], ["uidl", 1], ["retr", 1], ["retr", 2], ["top", 1, 0], ["top", 1, 2], ["quit"]],
+      steps: [
+        ["stat"],
+        ["list"],
+        ["uidl"],
+        ["list", 2],
+        ["uidl", 1],
+        ["retr", 1],
+        ["retr", 2],
+        ["top", 1, 0],
+        ["top", 1, 2],
+        ["quit"],
+      ],
     });
     expect(out.welcome).toBe("+OK Mailroom POP3 server ready");
     expect(out.login).toBe(`+OK ${inbox.address} has 2 messages (${raw1.length + raw2.length} octets)`);
@@ -239,7 +268,16 @@ describe("POP3 protocol details (raw sessions)", () => {
     expect(await wire.command("CAPA")).toBe("+OK Capability list follows");
     const before = (await wire.body()).toString().trim().split("\r\n");
     expect(before).toEqual(
-      expect.arrayContaining(["TOP", "UIDL", "USER", "SASL PLAIN", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION Mailroom"]),
+      expect.arrayContaining([
+        "TOP",
+        "UIDL",
+        "USER",
+        "SASL PLAIN",
+        "RESP-CODES",
+        "AUTH-RESP-CODE",
+        "PIPELINING",
+        "IMPLEMENTATION Mailroom",
+      ]),
     );
     expect(before.includes("STLS")).toBe(Boolean(tlsFiles));
     expect(await wire.command(`USER ${inbox.address}`)).toBe("+OK Send PASS");
@@ -281,17 +319,35 @@ describe("POP3 protocol details (raw sessions)", () => {
     cancelled.close();
   });
 
-  it("a wrong password is -ERR [AUTH] and counted; after 5 failures even the right one gets -ERR [SYS/TEMP]", async () => {
+  it("a wrong password is -ERR [AUTH] and counted with submission's; after 5 failures even the right one gets -ERR [SYS/TEMP]", async () => {
     const inbox = await newInbox(server);
+    // A loopback address of its own, so the per-IP count is this test's alone (test files share the database).
+    const source = `127.0.0.${10 + Math.floor(Math.random() * 240)}`;
+    const submission = (pass: string) =>
+      createTransport({
+        host: "127.0.0.1",
+        port: server.app.submissionPort,
+        localAddress: source,
+        secure: false,
+        ignoreTLS: true,
+        auth: { user: inbox.address, pass },
+      });
     await awaitFreshWindow(20);
-    const wire = await Pop3Wire.open(pop3Port());
-    for (let i = 0; i < 4; i++) {
+    const wire = await Pop3Wire.open(pop3Port(), "127.0.0.1", source);
+    for (let i = 0; i < 2; i++) {
       expect(await wire.command(`USER ${inbox.address}`)).toBe("+OK Send PASS");
       expect(await wire.command(`PASS wrong-${i}`)).toBe("-ERR [AUTH] Invalid mailbox address or password");
     }
     expect(await wire.command(`AUTH PLAIN ${plainResponse(inbox.address, "wrong-again")}`)).toBe(
       "-ERR [AUTH] Invalid mailbox address or password",
     );
+    expect(await failureCount(inbox.address)).toBe(3);
+    // One count for every way a mailbox logs in: failures on the submission port add to it.
+    for (const pass of ["wrong-3", "wrong-4"]) {
+      const transport = submission(pass);
+      await expect(transport.verify()).rejects.toMatchObject({ responseCode: 535 });
+      transport.close();
+    }
     expect(await failureCount(inbox.address)).toBe(5);
     expect(await wire.command(`USER ${inbox.address}`)).toBe("+OK Send PASS");
     expect(await wire.command(`PASS ${PASSWORD}`)).toBe("-ERR [SYS/TEMP] Too many failed logins; try again later");
@@ -299,6 +355,9 @@ describe("POP3 protocol details (raw sessions)", () => {
     // The refusal checked no password and counted nothing more.
     expect(await failureCount(inbox.address)).toBe(5);
     wire.close();
+    const transport = submission(PASSWORD);
+    await expect(transport.verify()).rejects.toMatchObject({ responseCode: 454 });
+    transport.close();
   });
 
   it("commands in the wrong state, unknown commands, bad arguments and PASS without USER are -ERR; the session goes on", async () => {
@@ -351,7 +410,12 @@ describe("POP3 protocol details (raw sessions)", () => {
     const inbox = await newInbox(server);
     const unknown = await poplib({ port: pop3Port(), user: "nobody-here@ig.do", password: PASSWORD });
     expect(unknown.login).toBe("-ERR [AUTH] Invalid mailbox address or password");
-    const empty = await poplib({ port: pop3Port(), user: inbox.address, password: PASSWORD, steps: [["stat"], ["list"], ["quit"]] });
+    const empty = await poplib({
+      port: pop3Port(),
+      user: inbox.address,
+      password: PASSWORD,
+      steps: [["stat"], ["list"], ["quit"]],
+    });
     expect(empty.login).toBe(`+OK ${inbox.address} has 0 messages (0 octets)`);
     expect(empty.results[0]).toEqual({ count: 0, size: 0 });
     expect(empty.results[1].entries).toEqual([]);

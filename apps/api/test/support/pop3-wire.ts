@@ -25,8 +25,9 @@ export class Pop3Wire {
     socket.on("error", () => undefined);
   }
 
-  static async open(port: number, host = "127.0.0.1"): Promise<Pop3Wire> {
-    const socket = connect({ port, host });
+  /** `localAddress`: the source address, e.g. 127.0.0.2 to be another client on Linux loopback. */
+  static async open(port: number, host = "127.0.0.1", localAddress?: string): Promise<Pop3Wire> {
+    const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
       socket.once("error", reject);
@@ -110,10 +111,15 @@ export interface PoplibProgram {
 /** One session of Python's poplib (run asynchronously: the server lives in this process). */
 export function poplib(program: PoplibProgram): Promise<any> {
   return new Promise((resolve, reject) => {
-    const child = execFile("python3", [POPLIB_CLIENT], { encoding: "utf8", timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`poplib client failed: ${stderr || err.message}`));
-      resolve(JSON.parse(stdout));
-    });
+    const child = execFile(
+      "python3",
+      [POPLIB_CLIENT],
+      { encoding: "utf8", timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`poplib client failed: ${stderr || err.message}`));
+        resolve(JSON.parse(stdout));
+      },
+    );
     child.stdin!.end(JSON.stringify({ steps: [], ...program }));
   });
 }

@@ -2,14 +2,7 @@ import { MailroomError } from "@mailroom/contracts";
 import type { Logger } from "pino";
 import type { MailboxLogin } from "../mailboxes/mailbox-login.js";
 import type { Mailbox } from "../mailboxes/mailbox.service.js";
-import {
-  decodePlainResponse,
-  lineCount,
-  messageNumber,
-  parseCommand,
-  type Pop3Command,
-  type ReadLine,
-} from "./pop3-commands.js";
+import { decodePlainResponse, lineCount, messageNumber, parseCommand, type Pop3Command, type ReadLine } from "./pop3-commands.js";
 import { dotStuffed, listingLines, topOf } from "./pop3-message-stream.js";
 
 /** A message of the maildrop: numbered by its place in the snapshot taken at login. */

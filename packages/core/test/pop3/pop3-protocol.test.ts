@@ -55,7 +55,8 @@ describe("POP3 multi-line responses", () => {
 
   it("byte-stuffs every line that starts with a dot, whatever the chunk edges, and terminates", async () => {
     const expected = "Subject: s\r\n..X: y\r\n\r\n..one\r\ntwo\r\n...three\nfour\r\n..\r\n.\r\n";
-    for (const size of [1, 2, 3, 5, 7, 64]) expect(await collect(dotStuffed(inChunks(message, size))), `size ${size}`).toBe(expected);
+    for (const size of [1, 2, 3, 5, 7, 64])
+      expect(await collect(dotStuffed(inChunks(message, size))), `size ${size}`).toBe(expected);
     expect(await collect(dotStuffed(inChunks("", 4)))).toBe(".\r\n");
     expect(await collect(dotStuffed(inChunks("a\r\n", 4)))).toBe("a\r\n.\r\n");
   });
