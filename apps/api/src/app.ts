@@ -51,6 +51,11 @@ export interface RunningMailroom {
   webhookWorker: WebhookWorker | undefined;
   /** The MX (SMTP receiver) port. */
   smtpPort: number;
+  /** The POP3 port and the POP3S (implicit TLS) port; null when not started. */
+  pop3Port: number | null;
+  pop3sPort: number | null;
+  /** Sessions open on the POP3 listeners now. */
+  pop3Stats(): { sessions: number };
   /** Sessions and message memory of the two SMTP listeners now. */
   smtpStats(): { mx: SmtpListenerStats; submission: SmtpListenerStats };
   stop(): Promise<void>;
@@ -124,6 +129,8 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
     const mx = await core.receiving.startReceiver();
     // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
     stops.unshift(() => mx.close());
+    const pop3 = await core.mailClients.startPop3(tls);
+    stops.unshift(() => pop3.close());
     // And first of all: end long-polling waits and event streams, which would otherwise hold the HTTP close.
     stops.unshift(() => core.receiving.closeWaits());
     stops.unshift(() => core.events.closeStreams());
@@ -141,6 +148,9 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       deliveryWorker: worker,
       webhookWorker,
       smtpPort: mx.port,
+      pop3Port: pop3.port,
+      pop3sPort: pop3.tlsPort,
+      pop3Stats: () => pop3.stats(),
       smtpStats: () => ({ mx: mx.stats(), submission: submission.stats() }),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();

@@ -31,7 +31,10 @@ async function main(): Promise<void> {
     process.stderr.write(`${busy}\n`);
     process.exit(1);
   }
-  logger.info({ ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort }, "mailroom started");
+  logger.info(
+    { ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort, pop3Port: app.pop3Port },
+    "mailroom started",
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -56,10 +59,12 @@ async function main(): Promise<void> {
 function busyPortMessage(err: unknown, config: MailroomConfig): string | undefined {
   const { code, port } = err as { code?: string; port?: number };
   if (code !== "EADDRINUSE" && code !== "EACCES") return undefined;
-  const listeners: [string, number][] = [
+  const listeners: [string, number | null][] = [
     ["PORT", config.http.port],
     ["SMTP_PORT", config.smtp.port],
     ["SUBMISSION_PORT", config.smtp.submissionPort],
+    ["POP3_PORT", config.pop3.port],
+    ["POP3S_PORT", config.pop3.tlsPort],
   ];
   const variable = listeners.find(([, p]) => p === port)?.[0];
   if (!variable) return undefined;

@@ -168,7 +168,15 @@ describe("the server process at start", () => {
   const env = { ...store, MAILROOM_ADMIN_KEY: ADMIN_KEY, MAILROOM_DELIVERY_CONCURRENCY: "0", LOG_LEVEL: "info" };
 
   async function runToExit(extra: Record<string, string>): Promise<{ code: number; output: string }> {
-    const { child, output } = runMain({ PORT: "0", SMTP_PORT: "0", SUBMISSION_PORT: "0", ...env, ...extra });
+    const { child, output } = runMain({
+      PORT: "0",
+      SMTP_PORT: "0",
+      SUBMISSION_PORT: "0",
+      POP3_PORT: "0",
+      POP3S_PORT: "0",
+      ...env,
+      ...extra,
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
     const [code] = (await once(child, "exit")) as [number];
     clearTimeout(timer);
@@ -196,7 +204,7 @@ describe("the server process at start", () => {
     });
   }, 120_000);
 
-  for (const variable of ["PORT", "SMTP_PORT", "SUBMISSION_PORT"]) {
+  for (const variable of ["PORT", "SMTP_PORT", "SUBMISSION_PORT", "POP3_PORT"]) {
     it(`prints one line, not a stack trace, and exits 1 when ${variable} is taken`, async () => {
       const { code, output } = await runToExit({ [variable]: String(busyPort), MAILROOM_HOSTNAME: "mx.mailroom.example.net" });
       expect(code).toBe(1);

@@ -47,6 +47,8 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
     PORT: String(ports.http),
     SMTP_PORT: String(ports.smtp),
     SUBMISSION_PORT: String(ports.submission),
+    // Nothing here measures POP3; off, so a bench run never collides with a running server's.
+    POP3_PORT: "off",
     MAILROOM_ADMIN_KEY: ADMIN_KEY,
     MAILROOM_SYSTEM_DOMAINS: SYSTEM_DOMAIN,
     MAILROOM_HOSTNAME: "mx.bench.test",

@@ -4,6 +4,13 @@ import { PLANS, PLAN_DEFAULTS, type Plan } from "./plans.js";
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** A port, or `off` for a listener that is not started (0 stays "any free port", as everywhere). */
+const PORT_OR_OFF = "must be a port number (0 = any free port) or off";
+const portOrOff = z.union(
+  [z.literal("off").transform(() => null), z.coerce.number().int(PORT_OR_OFF).min(0, PORT_OR_OFF).max(65535, PORT_OR_OFF)],
+  { error: PORT_OR_OFF },
+);
+
 /** `ig.do,kfc.sh:premium` → [{ domain, premium }] */
 const systemDomains = z.string().transform((value, ctx) => {
   const out: { domain: string; premium: boolean }[] = [];
@@ -197,6 +204,14 @@ export const configSchema = z
     MAILROOM_SMTP_IDLE_TIMEOUT_S: wholeNumber(1, 3600, " (seconds)").default(300),
     MAILROOM_SMTP_DATA_TIMEOUT_S: wholeNumber(1, 86_400, " (seconds)").default(600),
     MAILROOM_SMTP_MAX_BAD_RECIPIENTS: wholeNumber(1, 10_000).default(20),
+    // POP3 for mail clients, on SMTP_HOST; POP3S (implicit TLS) only with SMTP_TLS_CERT/SMTP_TLS_KEY.
+    POP3_PORT: portOrOff.default(2110),
+    POP3S_PORT: portOrOff.default(2995),
+    MAILROOM_POP3_MAX_SESSIONS: wholeNumber(1, 100_000).default(500),
+    MAILROOM_POP3_MAX_SESSIONS_PER_IP: wholeNumber(1, 100_000).default(20),
+    MAILROOM_POP3_CONNECTIONS_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(120),
+    /** RFC 1939 asks for at least 10 minutes; shorter values exist for tests. */
+    MAILROOM_POP3_IDLE_TIMEOUT_S: wholeNumber(1, 86_400, " (seconds)").default(600),
     // sending
     SMTP_RELAY_URL: relayUrl.optional(),
     MAILROOM_MAX_DELIVERY_HOURS: z.coerce.number().positive("must be more than 0").default(48),
@@ -270,6 +285,15 @@ export interface MailroomConfig {
     greetPauseMs: number;
     limits: SmtpLimits;
   };
+  pop3: {
+    /** The host the POP3 listeners bind (SMTP_HOST: one address for every mail listener). */
+    host: string;
+    /** Plain POP3 (STLS offered when TLS is configured); null = not started. */
+    port: number | null;
+    /** POP3 over implicit TLS; null = not started (also whenever no certificate is configured). */
+    tlsPort: number | null;
+    limits: Pop3Limits;
+  };
   sending: {
     /** The smarthost every remote recipient goes through; null = each recipient domain's MX. */
     relay: { host: string; port: number; secure: boolean; user: string | null; pass: string | null } | null;
@@ -279,7 +303,7 @@ export interface MailroomConfig {
     retryScheduleSeconds: number[];
     /** Port remote MX hosts are reached on (25; tests use a random one). */
     mxPort: number;
-    /** Allow AUTH on the submission port without TLS from non-loopback clients. */
+    /** Allow mailbox logins (submission AUTH, POP3) without TLS from non-loopback clients. */
     allowInsecureAuth: boolean;
     /** Deliveries one process has in flight at once (and connections it keeps to a smarthost). */
     concurrency: number;
@@ -336,6 +360,18 @@ export interface SmtpLimits {
   maxBadRecipients: number;
 }
 
+/** What each POP3 listener allows. */
+export interface Pop3Limits {
+  /** Sessions open at once on one listener (`-ERR [SYS/TEMP]` beyond). */
+  maxSessions: number;
+  /** Sessions open at once from one client address (IPv6: one /64) on one listener. */
+  maxSessionsPerIp: number;
+  /** New connections from one client address (IPv6: one /64) in any 60 seconds, on one listener. */
+  connectionsPerIpPerMinute: number;
+  /** A session that sends nothing for this long is closed (RFC 1939's autologout timer). */
+  idleTimeoutMs: number;
+}
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
@@ -372,6 +408,17 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
         idleTimeoutMs: c.MAILROOM_SMTP_IDLE_TIMEOUT_S * 1000,
         dataTimeoutMs: c.MAILROOM_SMTP_DATA_TIMEOUT_S * 1000,
         maxBadRecipients: c.MAILROOM_SMTP_MAX_BAD_RECIPIENTS,
+      },
+    },
+    pop3: {
+      host: c.SMTP_HOST,
+      port: c.POP3_PORT,
+      tlsPort: c.SMTP_TLS_CERT && c.SMTP_TLS_KEY ? c.POP3S_PORT : null,
+      limits: {
+        maxSessions: c.MAILROOM_POP3_MAX_SESSIONS,
+        maxSessionsPerIp: c.MAILROOM_POP3_MAX_SESSIONS_PER_IP,
+        connectionsPerIpPerMinute: c.MAILROOM_POP3_CONNECTIONS_PER_IP_PER_MINUTE,
+        idleTimeoutMs: c.MAILROOM_POP3_IDLE_TIMEOUT_S * 1000,
       },
     },
     sending: {

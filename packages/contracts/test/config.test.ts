@@ -135,4 +135,41 @@ describe("configuration", () => {
       expect(() => parseConfig({ [name]: value }), `${name}=${value}`).toThrow(`${name}: ${message}`);
     }
   });
+
+  it("reads the POP3 ports and limits: POP3S only with a certificate, off turns a listener off", () => {
+    const defaults = parseConfig({});
+    expect(defaults.pop3).toEqual({
+      host: "127.0.0.1",
+      port: 2110,
+      tlsPort: null,
+      limits: { maxSessions: 500, maxSessionsPerIp: 20, connectionsPerIpPerMinute: 120, idleTimeoutMs: 600_000 },
+    });
+    const tls = { SMTP_TLS_CERT: "/etc/mx/cert.pem", SMTP_TLS_KEY: "/etc/mx/key.pem" };
+    expect(parseConfig(tls).pop3.tlsPort).toBe(2995);
+    expect(parseConfig({ ...tls, POP3S_PORT: "off", POP3_PORT: "0", SMTP_HOST: "::" }).pop3).toMatchObject({
+      host: "::",
+      port: 0,
+      tlsPort: null,
+    });
+    expect(parseConfig({ POP3_PORT: "off" }).pop3.port).toBeNull();
+    const c = parseConfig({
+      MAILROOM_POP3_MAX_SESSIONS: "3",
+      MAILROOM_POP3_MAX_SESSIONS_PER_IP: "2",
+      MAILROOM_POP3_CONNECTIONS_PER_IP_PER_MINUTE: "5",
+      MAILROOM_POP3_IDLE_TIMEOUT_S: "1",
+    });
+    expect(c.pop3.limits).toEqual({ maxSessions: 3, maxSessionsPerIp: 2, connectionsPerIpPerMinute: 5, idleTimeoutMs: 1000 });
+
+    const bad: [string, string, string][] = [
+      ["POP3_PORT", "pop3", "must be a port number (0 = any free port) or off"],
+      ["POP3S_PORT", "70000", "must be a port number (0 = any free port) or off"],
+      ["MAILROOM_POP3_MAX_SESSIONS", "0", "must be a whole number from 1 to 100000"],
+      ["MAILROOM_POP3_MAX_SESSIONS_PER_IP", "1.5", "must be a whole number from 1 to 100000"],
+      ["MAILROOM_POP3_CONNECTIONS_PER_IP_PER_MINUTE", "0", "must be a whole number from 1 to 1000000"],
+      ["MAILROOM_POP3_IDLE_TIMEOUT_S", "86401", "must be a whole number from 1 to 86400 (seconds)"],
+    ];
+    for (const [name, value, message] of bad) {
+      expect(() => parseConfig({ [name]: value }), `${name}=${value}`).toThrow(`${name}: ${message}`);
+    }
+  });
 });

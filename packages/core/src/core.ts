@@ -46,6 +46,7 @@ import { findSentMessage } from "./sending/sent-message.service.js";
 import { listSentMessages } from "./sending/sent-list.service.js";
 import type { SentListQuery } from "./delivery/sent-list.repository.js";
 import { startSubmissionServer } from "./smtp/submission-server.js";
+import { startPop3Server, type Pop3ListenOn } from "./pop3/pop3-server.js";
 import {
   deleteMessage,
   getAttachment,
@@ -230,6 +231,11 @@ export async function createCore(deps: CoreDeps) {
         webhookWorkers.add(worker);
         return worker;
       },
+    },
+    // mail clients
+    mailClients: {
+      /** POP3 (and POP3S with `tls`) on config.pop3 (or `listenOn`); close() it to stop. */
+      startPop3: (tls?: { key: Buffer; cert: Buffer }, listenOn?: Pop3ListenOn) => startPop3Server(deps, tls, listenOn),
     },
 
     maintenance: {

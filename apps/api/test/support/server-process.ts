@@ -32,7 +32,15 @@ export function runMain(env: Record<string, string | undefined>): { child: Child
  * default: start-up on a loaded machine takes what it takes, and the calling test's timeout is the bound.
  */
 export async function startServerProcess(env: Record<string, string | undefined>, timeoutMs?: number): Promise<ServerProcess> {
-  const { child, output } = runMain({ PORT: "0", SMTP_PORT: "0", SUBMISSION_PORT: "0", LOG_LEVEL: "info", ...env });
+  const { child, output } = runMain({
+    PORT: "0",
+    SMTP_PORT: "0",
+    SUBMISSION_PORT: "0",
+    POP3_PORT: "0",
+    POP3S_PORT: "0",
+    LOG_LEVEL: "info",
+    ...env,
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer =
       timeoutMs === undefined

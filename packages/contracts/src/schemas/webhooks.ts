@@ -25,13 +25,9 @@ const EVENTS_MESSAGE = `Events must be ["*"] or a list of ${EVENT_TYPES.join(", 
 
 // Either ["*"] alone or a list of types: a union, so the OpenAPI document says exactly what passes.
 export const zWebhookEvents = z
-  .union(
-    [
-      z.tuple([z.literal(ALL_EVENTS)]),
-      z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length),
-    ],
-    { error: (issue) => (issue.input === undefined ? undefined : EVENTS_MESSAGE) },
-  )
+  .union([z.tuple([z.literal(ALL_EVENTS)]), z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length)], {
+    error: (issue) => (issue.input === undefined ? undefined : EVENTS_MESSAGE),
+  })
   .describe('The event types to send, or ["*"] for every type (also those added later)');
 
 const zUrl = z

@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from "smtp-server";
 import { SMTPConnection, type SMTPConnectionOptions } from "smtp-server/lib/smtp-connection.js";
 import type { SessionLimits } from "./session-limits.js";
-import { plainIp, smtpError } from "./smtp-replies.js";
+import { smtpError } from "./smtp-replies.js";
+import { plainIp } from "../net/client-address.js";
 
 /** `5.7.1 …`: a reply text that carries its own enhanced status code. */
 const OWN_ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;

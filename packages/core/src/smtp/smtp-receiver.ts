@@ -13,7 +13,8 @@ import { MxSmtpServer } from "./mx-server.js";
 import { receivedHeader } from "./received-header.js";
 import { batchedRecipientRule } from "./recipient-policy.js";
 import { SessionLimits } from "./session-limits.js";
-import { messageFailureReply, plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
+import { messageFailureReply, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
+import { plainIp } from "../net/client-address.js";
 
 /** RFC 5321 asks servers to take at least 100 recipients; more in one transaction → 452, send the rest later. */
 export const MAX_RECIPIENTS = 100;

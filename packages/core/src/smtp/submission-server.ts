@@ -2,15 +2,16 @@ import type { AddressInfo } from "node:net";
 import type { SMTPServerSession } from "smtp-server";
 import { splitMailboxAddress } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
-import { verifyMailboxPassword, type Mailbox } from "../mailboxes/mailbox.service.js";
+import type { Mailbox } from "../mailboxes/mailbox.service.js";
+import { clearTextLoginAllowed, loginMailbox } from "../mailboxes/mailbox-login.js";
 import { checkSender, SubmissionRefused, submitMessage } from "../sending/submit.service.js";
 import type { SendingContext } from "../sending/send.service.js";
-import { loginBlocked, recordLoginFailure } from "./login-throttle.js";
 import { holdMessage, type MessageMemory } from "./message-spool.js";
 import { MxSmtpServer } from "./mx-server.js";
 import { SessionLimits } from "./session-limits.js";
 import type { SmtpListenerStats } from "./smtp-receiver.js";
-import { messageFailureReply, plainIp, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
+import { messageFailureReply, SHUTDOWN_GRACE_MS, smtpError } from "./smtp-replies.js";
+import { plainIp } from "../net/client-address.js";
 
 export const SUBMISSION_MAX_RECIPIENTS = 100;
 
@@ -21,10 +22,6 @@ export interface SubmissionServer {
   port: number;
   stats(): SmtpListenerStats;
   close(): Promise<void>;
-}
-
-function isLoopback(ip: string): boolean {
-  return ip === "::1" || ip.startsWith("127.");
 }
 
 /**
@@ -65,29 +62,29 @@ export async function startSubmissionServer(
 
       onAuth(auth, session, callback) {
         const ip = plainIp(session.remoteAddress);
-        if (!session.secure && !isLoopback(ip) && !config.sending.allowInsecureAuth) {
+        if (!clearTextLoginAllowed(deps, { secure: session.secure, remoteAddress: ip })) {
           callback(smtpError(538, "5.7.11 Encryption required: use STARTTLS before AUTH"));
           return;
         }
         const address = (auth.username ?? "").trim().toLowerCase();
-        const password = auth.password ?? "";
-        (async () => {
-          if (await loginBlocked(deps, ip, address)) {
-            log.warn({ ip, address }, "submission login refused: too many failures");
-            return callback(smtpError(454, "4.7.0 Too many failed logins; try again later"));
-          }
-          const mailbox = address ? await verifyMailboxPassword(deps, address, password) : null;
-          if (!mailbox) {
-            await recordLoginFailure(deps, ip, address);
-            log.info({ ip, address, method: auth.method }, "submission login failed");
-            return callback(smtpError(535, "5.7.8 Authentication credentials invalid"));
-          }
-          log.info({ ip, mailboxId: mailbox.id, method: auth.method }, "submission login");
-          callback(null, { user: mailbox });
-        })().catch((err: unknown) => {
-          log.error({ err }, "submission login check failed");
-          callback(smtpError(454, "4.3.0 Temporary authentication failure"));
-        });
+        loginMailbox(deps, ip, address, auth.password ?? "").then(
+          (login) => {
+            if (login.kind === "blocked") {
+              log.warn({ ip, address }, "submission login refused: too many failures");
+              return callback(smtpError(454, "4.7.0 Too many failed logins; try again later"));
+            }
+            if (login.kind === "invalid") {
+              log.info({ ip, address, method: auth.method }, "submission login failed");
+              return callback(smtpError(535, "5.7.8 Authentication credentials invalid"));
+            }
+            log.info({ ip, mailboxId: login.mailbox.id, method: auth.method }, "submission login");
+            callback(null, { user: login.mailbox });
+          },
+          (err: unknown) => {
+            log.error({ err }, "submission login check failed");
+            callback(smtpError(454, "4.3.0 Temporary authentication failure"));
+          },
+        );
       },
 
       onMailFrom(address, session, callback) {
