@@ -1,3 +1,4 @@
+import { inboxFolderId } from "../folders/standard-folders.js";
 import { MailroomError } from "@mailroom/contracts";
 import { sql } from "kysely";
 import type { CoreDeps } from "../deps.js";
@@ -9,7 +10,7 @@ import type { Pop3Message, Pop3Store } from "./pop3-session.js";
 export const SLICE_BYTES = 256 * 1024;
 
 /**
- * The messages POP3 serves for a mailbox, oldest first (ids are time-ordered): the maildrop a
+ * The messages POP3 serves for a mailbox, oldest first (UIDs ascend as mail arrives): the maildrop a
  * session snapshots at login. Every POP3 read of "which messages" goes through here.
  */
 export async function listPop3Messages(deps: CoreDeps, mailboxId: string): Promise<Pop3Message[]> {
@@ -17,7 +18,9 @@ export async function listPop3Messages(deps: CoreDeps, mailboxId: string): Promi
     .selectFrom("messages")
     .select(["id", "tenant_id", "size"])
     .where("mailbox_id", "=", mailboxId)
-    .orderBy("id", "asc")
+    // POP3 knows one mailbox: the INBOX (a Sent copy or a client's folders are IMAP's).
+    .where("folder_id", "=", inboxFolderId(mailboxId))
+    .orderBy("uid", "asc")
     .execute();
   return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, size: r.size }));
 }
