@@ -164,15 +164,23 @@ describe("webhook delivery", () => {
   });
 
   it("410 Gone disables the endpoint at once, with a webhook.disabled event; PATCH enabled re-enables it", async () => {
+    // The 410 waits until all three events are queued for the endpoint: events that happen while
+    // it is disabled are not queued at all.
+    let release!: () => void;
+    const queued = new Promise<void>((resolve) => (release = resolve));
     const gone = await receiver((_n, _req, res) => {
-      res.statusCode = 410;
-      res.end();
+      void queued.then(() => {
+        res.statusCode = 410;
+        res.end();
+      });
     });
     const watcher = await receiver();
     const t = await tenant();
     const hook = await addWebhook(t.api_key, gone.url);
     await addWebhook(t.api_key, watcher.url, { events: ["webhook.disabled"] });
     await emit(t, 3);
+    await server.app.core.webhooks.dispatch();
+    release();
     const disabled = await until(
       () => server.call("GET", `/api/v1/webhooks/${hook.id}`, { key: t.api_key }),
       (res) => res.body.enabled === false,

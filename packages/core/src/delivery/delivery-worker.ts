@@ -1,3 +1,4 @@
+import { WorkSlots } from "../workers/work-slots.js";
 import { randomUUID } from "node:crypto";
 import type { CoreDeps } from "../deps.js";
 import { deliveryEvent } from "../events/delivery-events.js";
@@ -38,15 +39,12 @@ export interface DeliveryWorkerOptions {
 
 /** Claims due recipients from the queue and delivers them; any number may run against one database. */
 export class DeliveryWorker {
-  private readonly inFlight = new Set<Promise<void>>();
   /** Lease tokens of the rows being delivered now (a claim's rows share one), for the heartbeat. */
   private readonly heldTokens = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private readonly concurrency: number;
-  private readonly pollMs: number;
+  private readonly slots: WorkSlots;
   private readonly leaseSeconds: number;
   private readonly log;
   /** Results waiting to be recorded together (one statement per turn of the event loop). */
@@ -60,8 +58,7 @@ export class DeliveryWorker {
     private readonly hosted: HostedStore,
     private readonly options: DeliveryWorkerOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? deps.config.sending.concurrency;
-    this.pollMs = options.pollMs ?? 1000;
+    this.slots = new WorkSlots(options.concurrency ?? deps.config.sending.concurrency, options.pollMs ?? 1000);
     this.leaseSeconds = options.leaseSeconds ?? 30;
     this.log = deps.logger.child({ component: "delivery-worker" });
   }
@@ -84,15 +81,15 @@ export class DeliveryWorker {
 
   /** Look at the queue now (something was just enqueued). */
   kick(): void {
-    this.wake?.();
+    this.slots.wake();
   }
 
   /** Claim nothing more, and wait for every delivery in flight to finish and be recorded. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.slots.wake();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    await this.slots.settled();
     clearInterval(this.heartbeat);
     this.transport.close?.();
   }
@@ -103,7 +100,7 @@ export class DeliveryWorker {
    */
   abandon(): void {
     this.running = false;
-    this.wake?.();
+    this.slots.wake();
     clearInterval(this.heartbeat);
     this.heldTokens.clear();
   }
@@ -112,7 +109,7 @@ export class DeliveryWorker {
   async drain(): Promise<number> {
     let delivered = 0;
     for (;;) {
-      const rows = await this.claim(this.concurrency);
+      const rows = await this.claim(this.slots.concurrency);
       if (rows.length === 0) break;
       const messages = await this.messagesFor(rows);
       await Promise.all(rows.map((row) => this.deliver(row, messages.get(row.message_id))));
@@ -124,20 +121,20 @@ export class DeliveryWorker {
   private async run(): Promise<void> {
     while (this.running) {
       let claimed = 0;
-      const free = this.concurrency - this.inFlight.size;
+      const free = this.slots.free;
       if (free > 0) {
         try {
           const rows = await this.claim(free);
           claimed = rows.length;
           const messages = await this.messagesFor(rows);
-          for (const row of rows) this.track(this.deliver(row, messages.get(row.message_id)));
+          for (const row of rows) this.slots.track(this.deliver(row, messages.get(row.message_id)));
         } catch (err) {
           this.log.warn({ err }, "claiming deliveries failed");
         }
       }
       if (!this.running) break;
       // Full, or nothing due: wait for a slot, a kick, or the next poll.
-      if (claimed === 0 || this.inFlight.size >= this.concurrency) await this.idle();
+      if (claimed === 0 || this.slots.full) await this.slots.pause();
     }
   }
 
@@ -184,24 +181,6 @@ export class DeliveryWorker {
         );
       });
     });
-  }
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
-      const slot = this.inFlight.size >= this.concurrency ? Promise.race([...this.inFlight]) : undefined;
-      slot?.then(done, done);
-      this.wake = done;
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  }
-
-  private track(p: Promise<void>): void {
-    const tracked = p.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
   }
 
   /** One attempt for one recipient, and its result recorded under the claim's lease. */

@@ -1,3 +1,4 @@
+import { WorkSlots } from "../workers/work-slots.js";
 import { randomUUID } from "node:crypto";
 import type { CoreDeps } from "../deps.js";
 import { EVENTS_CHANNEL, toEvent } from "../events/event-log.js";
@@ -41,16 +42,13 @@ export interface WebhookWorkerOptions {
  * in event order. Any number may run against one database; an endpoint is sent to by one at a time.
  */
 export class WebhookWorker {
-  private readonly sessions = new Set<Promise<void>>();
   /** Lease tokens of the endpoints being sent to now, for the heartbeat. */
   private readonly heldTokens = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private readonly concurrency: number;
-  private readonly pollMs: number;
+  private readonly slots: WorkSlots;
   private readonly leaseSeconds: number;
   private readonly batchSize: number;
   private readonly sender: WebhookSender;
@@ -61,8 +59,7 @@ export class WebhookWorker {
     private readonly secrets: WebhookSecrets,
     private readonly options: WebhookWorkerOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? deps.config.webhooks.concurrency;
-    this.pollMs = options.pollMs ?? 1000;
+    this.slots = new WorkSlots(options.concurrency ?? deps.config.webhooks.concurrency, options.pollMs ?? 1000);
     this.leaseSeconds = options.leaseSeconds ?? 30;
     this.batchSize = options.batchSize ?? 50;
     this.sender = new WebhookSender({ ...targetPolicy(deps.config), timeoutMs: options.timeoutMs });
@@ -97,15 +94,15 @@ export class WebhookWorker {
 
   /** Look at the log and the queue now. */
   kick(): void {
-    this.wake?.();
+    this.slots.wake();
   }
 
   /** Start no new attempt; wait for those in flight to finish and be recorded, and release the endpoints. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.slots.wake();
     await this.loop;
-    await Promise.allSettled([...this.sessions]);
+    await this.slots.settled();
     clearInterval(this.heartbeat);
     await this.unlisten?.().catch(() => undefined);
     this.sender.close();
@@ -114,7 +111,7 @@ export class WebhookWorker {
   /** What a crash looks like: claim and renew nothing more at once, leaving leases to run out. */
   abandon(): void {
     this.running = false;
-    this.wake?.();
+    this.slots.wake();
     clearInterval(this.heartbeat);
     this.heldTokens.clear();
   }
@@ -124,7 +121,7 @@ export class WebhookWorker {
       let claimed = 0;
       try {
         await dispatchAll(this.deps.db);
-        const free = this.concurrency - this.sessions.size;
+        const free = this.slots.free;
         if (free > 0) {
           const token = randomUUID();
           const endpoints = await claimEndpoints(this.deps.db, {
@@ -134,32 +131,14 @@ export class WebhookWorker {
             tenantIds: this.options.tenantIds ? [...this.options.tenantIds] : undefined,
           });
           claimed = endpoints.length;
-          for (const endpoint of endpoints) this.track(this.session(endpoint, token));
+          for (const endpoint of endpoints) this.slots.track(this.session(endpoint, token));
         }
       } catch (err) {
         this.log.warn({ err }, "dispatching or claiming webhooks failed");
       }
       if (!this.running) break;
-      if (claimed === 0 || this.sessions.size >= this.concurrency) await this.idle();
+      if (claimed === 0 || this.slots.full) await this.slots.pause();
     }
-  }
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
-      const slot = this.sessions.size >= this.concurrency ? Promise.race([...this.sessions]) : undefined;
-      slot?.then(done, done);
-      this.wake = done;
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  }
-
-  private track(p: Promise<void>): void {
-    const tracked = p.finally(() => this.sessions.delete(tracked));
-    this.sessions.add(tracked);
   }
 
   /** Send a claimed endpoint's due deliveries, batch by batch, then hand the endpoint back. */
