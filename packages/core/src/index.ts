@@ -19,7 +19,10 @@ export type {
   MessageDetail,
   MessageAttachment,
   WaitOptions,
+  MessageUpdate,
 } from "./messages/message.service.js";
+export type { Folder, FolderWithCounts } from "./folders/folder.service.js";
+export { FOLDER_CHANGES_CHANNEL } from "./folders/folder-changes.js";
 export type { SmtpListenerStats, SmtpReceiver } from "./smtp/smtp-receiver.js";
 export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";
 export type { ExtractedLink } from "./messages/extraction.js";
