@@ -315,8 +315,14 @@ describe("PATCH /messages/{id}: flags and folder", () => {
     const id = await deliver(inbox, "counted");
     const modseq = async () =>
       Number(
-        (await db().selectFrom("folders").select("highest_modseq").where("name", "=", "INBOX").where("mailbox_id", "=", inbox.accountId).executeTakeFirstOrThrow())
-          .highest_modseq,
+        (
+          await db()
+            .selectFrom("folders")
+            .select("highest_modseq")
+            .where("name", "=", "INBOX")
+            .where("mailbox_id", "=", inbox.accountId)
+            .executeTakeFirstOrThrow()
+        ).highest_modseq,
       );
     const start = await modseq();
     await server.call("PATCH", `/api/v1/messages/${id}`, { key: inbox.key, body: { seen: true } });
@@ -351,7 +357,9 @@ describe("the Sent copy", () => {
     expect(copy).toMatchObject({ subject: "Filed", seen: true, flags: ["\\Seen"], sent_message_id: sentId });
     const detail = (await server.call("GET", `/api/v1/messages/${copy!.id}`, { key: sender.key })).body;
     expect(detail).toMatchObject({ folder: "Sent", account_id: sender.accountId });
-    const raw = await fetch(`${server.url}/api/v1/messages/${copy!.id}/raw`, { headers: { authorization: `Bearer ${sender.key}` } });
+    const raw = await fetch(`${server.url}/api/v1/messages/${copy!.id}/raw`, {
+      headers: { authorization: `Bearer ${sender.key}` },
+    });
     const bytes = await raw.text();
     expect(bytes).toMatch(/^DKIM-Signature: /);
     expect(bytes).not.toMatch(/^Bcc:/im);

@@ -236,7 +236,7 @@ export const ERROR_META = {
     http: 400,
     trpc: "BAD_REQUEST",
     message: "Flags are \\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft or keywords (IMAP atoms of at most 64 characters)",
-    when: "an unknown system flag (a backslash flag other than those five; `\\Recent` cannot be stored), a keyword that is no IMAP atom (spaces, `\\`, `(){%*\"]`, control characters) or is over 64 characters, more than 50 keywords on a message, or one flag both added and removed",
+    when: 'an unknown system flag (a backslash flag other than those five; `\\Recent` cannot be stored), a keyword that is no IMAP atom (spaces, `\\`, `(){%*"]`, control characters) or is over 64 characters, more than 50 keywords on a message, or one flag both added and removed',
   },
 
   // Sending

@@ -1,7 +1,7 @@
 export { createCore, type Core } from "./core.js";
 export type { CoreDeps } from "./deps.js";
 export { openDatabase, type DatabaseHandle, type DatabaseKind } from "./db/connect.js";
-export { migrateToLatest } from "./db/migrate.js";
+export { migrateTo, migrateToLatest } from "./db/migrate.js";
 export type { Database } from "./db/database.js";
 export { createLogger, type Logger } from "./logger.js";
 export type { Principal } from "./keys/api-key.service.js";

@@ -8,7 +8,14 @@ const tags = ["Inbox"];
 /** The hosting-style API's inbox of an account (mailbox). */
 export const inboxRouter = router({
   list: tenantProcedure
-    .meta({ openapi: { method: "GET", path: "/inbox/{account_id}", tags, summary: "List an account's messages (INBOX, or `folder`), newest first" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/inbox/{account_id}",
+        tags,
+        summary: "List an account's messages (INBOX, or `folder`), newest first",
+      },
+    })
     .input(zInboxInput)
     .output(zInboxOutput)
     .query(async ({ ctx, input }) => {

@@ -53,7 +53,9 @@ export const messagesRouter = router({
     .input(zUpdateMessageInput)
     .output(zMessage)
     .mutation(async ({ ctx, input }) =>
-      toMessage(await ctx.core.messages.update(ctx.tenant.id, input.id, { seen: input.seen, flags: input.flags, folder: input.folder })),
+      toMessage(
+        await ctx.core.messages.update(ctx.tenant.id, input.id, { seen: input.seen, flags: input.flags, folder: input.folder }),
+      ),
     ),
 
   delete: tenantProcedure

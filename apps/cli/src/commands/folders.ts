@@ -44,7 +44,11 @@ export function foldersCommand(ctx: Context): Command {
     .argument("<name>", "the new folder's full name, e.g. Work/Projects")
     .action(async (ref: string, name: string) => {
       const account = await resolveAccount(ctx, ref);
-      const folder = await withSpinner("Creating…", () => ctx.client().folders.create.mutate({ id: account, name }), ctx.output());
+      const folder = await withSpinner(
+        "Creating…",
+        () => ctx.client().folders.create.mutate({ id: account, name }),
+        ctx.output(),
+      );
       printObject(folder, ctx.output());
     });
 
@@ -114,11 +118,7 @@ export function folderMessageCommands(ctx: Context): Command[] {
     .allowUnknownOption()
     .action(async (id: string, flags: string[]) => {
       const change = parseFlagArguments(flags);
-      const m = await withSpinner(
-        "Updating…",
-        () => ctx.client().messages.update.mutate({ id, flags: change }),
-        ctx.output(),
-      );
+      const m = await withSpinner("Updating…", () => ctx.client().messages.update.mutate({ id, flags: change }), ctx.output());
       printObject({ id: m.id, subject: m.subject, folder: m.folder, flags: m.flags.join(" ") }, ctx.output());
     });
 

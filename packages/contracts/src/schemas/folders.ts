@@ -55,7 +55,15 @@ example(zFolder, exampleFolder);
 example(zFolderList, {
   folders: [
     exampleFolder,
-    { ...exampleFolder, id: "fld_01m7xcr0b7qz3n5w8e2k4h6t9d", name: "Sent", special_use: "\\Sent", total: 7, unseen: 0, uid_next: 8 },
+    {
+      ...exampleFolder,
+      id: "fld_01m7xcr0b7qz3n5w8e2k4h6t9d",
+      name: "Sent",
+      special_use: "\\Sent",
+      total: 7,
+      unseen: 0,
+      uid_next: 8,
+    },
   ],
 });
 example(zFolderName, "Work/Projects");

@@ -208,7 +208,9 @@ export async function patchMessage(deps: CoreDeps, tenantId: string, messageId: 
   const located = await locateMessage(deps.db, tenantId, messageId);
   if (!located) throw messageNotFound(messageId);
   const target =
-    patch.folder === undefined ? undefined : await findFolderByName(deps.db, located.mailbox_id, canonicalFolderName(patch.folder));
+    patch.folder === undefined
+      ? undefined
+      : await findFolderByName(deps.db, located.mailbox_id, canonicalFolderName(patch.folder));
   if (patch.folder !== undefined && !target) {
     throw new MailroomError("FOLDER_NOT_FOUND", `The mailbox has no folder ${JSON.stringify(patch.folder)}`);
   }

@@ -38,26 +38,28 @@ export async function listFoldersWithCounts(
   tenantId: string,
   mailboxId: string,
 ): Promise<(FolderRow & { total: string; unseen: string })[]> {
-  return executor
-    .selectFrom("folders as f")
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom("messages")
-          .select(["folder_id", sql<string>`count(*)`.as("total"), sql<string>`count(*) filter (where not seen)`.as("unseen")])
-          .where("mailbox_id", "=", mailboxId)
-          .groupBy("folder_id")
-          .as("c"),
-      (join) => join.onRef("c.folder_id", "=", "f.id"),
-    )
-    .selectAll("f")
-    .select([sql<string>`coalesce(c.total, 0)`.as("total"), sql<string>`coalesce(c.unseen, 0)`.as("unseen")])
-    .where("f.mailbox_id", "=", mailboxId)
-    .where("f.tenant_id", "=", tenantId)
-    // INBOX first, then by name.
-    .orderBy(sql`f.name <> 'INBOX'`)
-    .orderBy("f.name")
-    .execute();
+  return (
+    executor
+      .selectFrom("folders as f")
+      .leftJoin(
+        (eb) =>
+          eb
+            .selectFrom("messages")
+            .select(["folder_id", sql<string>`count(*)`.as("total"), sql<string>`count(*) filter (where not seen)`.as("unseen")])
+            .where("mailbox_id", "=", mailboxId)
+            .groupBy("folder_id")
+            .as("c"),
+        (join) => join.onRef("c.folder_id", "=", "f.id"),
+      )
+      .selectAll("f")
+      .select([sql<string>`coalesce(c.total, 0)`.as("total"), sql<string>`coalesce(c.unseen, 0)`.as("unseen")])
+      .where("f.mailbox_id", "=", mailboxId)
+      .where("f.tenant_id", "=", tenantId)
+      // INBOX first, then by name.
+      .orderBy(sql`f.name <> 'INBOX'`)
+      .orderBy("f.name")
+      .execute()
+  );
 }
 
 /** One folder's counts. */
@@ -71,7 +73,12 @@ export async function countFolderMessages(executor: Executor, folderId: string):
 }
 
 export async function findFolderByName(executor: Executor, mailboxId: string, name: string): Promise<FolderRow | undefined> {
-  return executor.selectFrom("folders").selectAll().where("mailbox_id", "=", mailboxId).where("name", "=", name).executeTakeFirst();
+  return executor
+    .selectFrom("folders")
+    .selectAll()
+    .where("mailbox_id", "=", mailboxId)
+    .where("name", "=", name)
+    .executeTakeFirst();
 }
 
 export async function findTenantFolder(

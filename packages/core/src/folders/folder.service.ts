@@ -177,7 +177,13 @@ async function renameTree(trx: Executor, folder: FolderRow, target: string): Pro
   const tree = await lockFolderTree(trx, folder.mailbox_id, folder.name);
   const renames = tree.map((f) => ({ id: f.id, name: target + f.name.slice(folder.name.length) }));
   const treeNames = new Set(tree.map((f) => f.name));
-  const taken = (await existingFolderNames(trx, folder.mailbox_id, renames.map((r) => r.name))).filter((n) => !treeNames.has(n));
+  const taken = (
+    await existingFolderNames(
+      trx,
+      folder.mailbox_id,
+      renames.map((r) => r.name),
+    )
+  ).filter((n) => !treeNames.has(n));
   if (taken.length > 0) throw folderExists(taken[0]!);
   // Two steps: a name the tree gives up may be one it takes (`a/b` → `a` makes `a/b/b` into `a/b`).
   for (const r of renames) await renameFolderRow(trx, r.id, `${r.id}:renaming`);

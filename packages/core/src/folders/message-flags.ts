@@ -45,7 +45,8 @@ export function parseFlags(flags: readonly string[]): FlagSet {
       const column = SYSTEM_BY_LOWER.get(flag.toLowerCase());
       if (column) system.add(column);
       else if (flag.toLowerCase() === "\\recent") throw flagInvalid("\\Recent is set by the server and cannot be stored");
-      else throw flagInvalid(`Unknown system flag ${JSON.stringify(flag)}: use \\Seen, \\Answered, \\Flagged, \\Deleted or \\Draft`);
+      else
+        throw flagInvalid(`Unknown system flag ${JSON.stringify(flag)}: use \\Seen, \\Answered, \\Flagged, \\Deleted or \\Draft`);
       continue;
     }
     if (flag.length > MAX_KEYWORD_LENGTH) {
@@ -100,5 +101,9 @@ export function applyFlags(state: StoredFlags, mode: "add" | "remove" | "replace
 }
 
 export function sameFlags(a: StoredFlags, b: StoredFlags): boolean {
-  return FLAG_COLUMNS.every((c) => a[c] === b[c]) && a.keywords.length === b.keywords.length && a.keywords.every((k, i) => b.keywords[i] === k);
+  return (
+    FLAG_COLUMNS.every((c) => a[c] === b[c]) &&
+    a.keywords.length === b.keywords.length &&
+    a.keywords.every((k, i) => b.keywords[i] === k)
+  );
 }

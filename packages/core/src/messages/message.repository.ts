@@ -26,11 +26,15 @@ export async function insertMessagesAndNotify(
   ];
   if (ctes.length === 0) return;
   const notices = [
-    ...copies.filter((c) => c.folder_id === inboxFolderId(c.mailbox_id)).map((c) => [NEW_MAIL_CHANNEL, `${c.mailbox_id}:${c.id}`]),
+    ...copies
+      .filter((c) => c.folder_id === inboxFolderId(c.mailbox_id))
+      .map((c) => [NEW_MAIL_CHANNEL, `${c.mailbox_id}:${c.id}`]),
     ...[...new Set(copies.map((c) => c.folder_id))].map((folderId) => [FOLDER_CHANGES_CHANNEL, folderId]),
   ];
   await sql`with ${sql.join(ctes)} select pg_notify(channel, payload)
-    from unnest(${notices.map((n) => n[0])}::text[], ${notices.map((n) => n[1])}::text[]) as n(channel, payload)`.execute(executor);
+    from unnest(${notices.map((n) => n[0])}::text[], ${notices.map((n) => n[1])}::text[]) as n(channel, payload)`.execute(
+    executor,
+  );
 }
 
 /**

@@ -116,7 +116,8 @@ export async function listInbox(
   query: Omit<InboxQuery, "folderId"> & { folder?: string | undefined },
 ): Promise<{ messages: MessageSummary[]; nextCursor: string | null }> {
   // INBOX's id is derived from the mailbox's; another folder is looked up (404 when there is none).
-  const folderId = query.folder === undefined ? undefined : (await requireFolderByName(deps, tenantId, mailboxId, query.folder)).id;
+  const folderId =
+    query.folder === undefined ? undefined : (await requireFolderByName(deps, tenantId, mailboxId, query.folder)).id;
   // Rows of the tenant's own found: the mailbox is theirs. Only an empty page needs the mailbox checked.
   const rows = await listMailboxMessages(deps.db, tenantId, mailboxId, { ...query, folderId, limit: query.limit + 1 });
   if (rows.length === 0) await requireMailbox(deps, tenantId, mailboxId);

@@ -56,7 +56,14 @@ export async function authorizeSender(
     )
     .leftJoin("domains as d", (join) => join.on("d.tenant_id", "=", tenantId).on("d.name", "=", domainName))
     .leftJoin("folders as f", (join) => join.onRef("f.mailbox_id", "=", "m.id").on("f.special_use", "=", "\\Sent"))
-    .select(["m.id as mailbox_id", "f.id as sent_folder_id", "d.id as domain_id", "d.status as domain_status", "d.dkim_selector", "d.dkim_private_key"])
+    .select([
+      "m.id as mailbox_id",
+      "f.id as sent_folder_id",
+      "d.id as domain_id",
+      "d.status as domain_status",
+      "d.dkim_selector",
+      "d.dkim_private_key",
+    ])
     .executeTakeFirstOrThrow();
 
   if (isSystemDomain(deps.config, domainName)) {
