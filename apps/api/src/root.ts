@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { accountsRouter } from "./routers/accounts.router.js";
 import { domainsRouter } from "./routers/domains.router.js";
 import { emailsRouter } from "./routers/emails.router.js";
+import { foldersRouter } from "./routers/folders.router.js";
 import { eventsRouter } from "./routers/events.router.js";
 import { inboxRouter } from "./routers/inbox.router.js";
 import { keysRouter } from "./routers/keys.router.js";
@@ -23,6 +24,7 @@ export const appRouter = router({
   accounts: accountsRouter,
   emails: emailsRouter,
   systemDomains: systemDomainsRouter,
+  folders: foldersRouter,
 
   // receiving
   inbox: inboxRouter,

@@ -5,6 +5,7 @@ import { accountsCommand } from "./commands/accounts.js";
 import { emailsCommand } from "./commands/emails.js";
 import { domainsCommand } from "./commands/domains.js";
 import { eventsCommand } from "./commands/events.js";
+import { folderMessageCommands, foldersCommand } from "./commands/folders.js";
 import { inboxCommands } from "./commands/inbox.js";
 import { keysCommand, whoamiCommand } from "./commands/keys.js";
 import { messageCommands } from "./commands/messages.js";
@@ -38,6 +39,8 @@ program.addCommand(statusCommand(ctx));
 program.addCommand(sentCommand(ctx));
 program.addCommand(eventsCommand(ctx));
 program.addCommand(webhooksCommand(ctx));
+program.addCommand(foldersCommand(ctx));
+for (const command of folderMessageCommands(ctx)) program.addCommand(command);
 for (const command of inboxCommands(ctx)) program.addCommand(command);
 for (const command of messageCommands(ctx)) program.addCommand(command);
 

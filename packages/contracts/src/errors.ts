@@ -207,6 +207,38 @@ export const ERROR_META = {
     when: "SMTP only (`554 5.6.0`): a header section over 1 MiB or over 1000 MIME parts",
   },
 
+  // Folders (mailbox folders: REST, IMAP, POP3)
+  FOLDER_NOT_FOUND: {
+    http: 404,
+    trpc: "NOT_FOUND",
+    message: "Folder not found",
+    when: "no folder of that id or name in that mailbox of yours (`?folder=`, `PATCH /messages/{id}` `folder`, folder routes)",
+  },
+  FOLDER_EXISTS: {
+    http: 409,
+    trpc: "CONFLICT",
+    message: "A folder with this name already exists",
+    when: "creating or renaming to a name the mailbox already has (INBOX, in any case, always exists; renaming a folder whose children would collide too)",
+  },
+  FOLDER_NAME_INVALID: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "Folder names are 1 to 255 characters, levels separated by single slashes, with no control characters",
+    when: "a folder name that is empty, over 255 characters, starts or ends with `/`, has an empty level (`//`) or a control character; or renaming a folder into its own subtree",
+  },
+  FOLDER_NOT_DELETABLE: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "INBOX cannot be deleted",
+    when: "deleting the INBOX (every other folder, special-use ones included, may be deleted)",
+  },
+  FLAG_INVALID: {
+    http: 400,
+    trpc: "BAD_REQUEST",
+    message: "Flags are \\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft or keywords (IMAP atoms of at most 64 characters)",
+    when: 'an unknown system flag (a backslash flag other than those five; `\\Recent` cannot be stored), a keyword that is no IMAP atom (spaces, `\\`, `(){%*"]`, control characters) or is over 64 characters, more than 50 keywords on a message, or one flag both added and removed',
+  },
+
   // Sending
   SENDER_NOT_ALLOWED: {
     http: 403,
@@ -218,7 +250,7 @@ export const ERROR_META = {
     http: 413,
     trpc: "PAYLOAD_TOO_LARGE",
     message: "The message is larger than this server accepts",
-    when: "the composed message is over `MAILROOM_MAX_MESSAGE_BYTES`",
+    when: "the composed message is over `MAILROOM_MAX_MESSAGE_BYTES` (also a message appended to a folder: IMAP APPEND)",
   },
   IDEMPOTENCY_KEY_REUSED: {
     http: 409,

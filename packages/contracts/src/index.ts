@@ -14,6 +14,7 @@ export * from "./schemas/mailboxes.js";
 
 // receiving
 export * from "./schemas/messages.js";
+export * from "./schemas/folders.js";
 
 // sending
 export * from "./schemas/sending.js";

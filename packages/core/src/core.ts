@@ -57,11 +57,21 @@ import {
   pageInbox,
   purgeUnreferencedContents,
   setSeen,
+  updateMessage,
+  type MessageUpdate,
   waitForCode,
   waitForMessage,
   type WaitOptions,
 } from "./messages/message.service.js";
 import type { InboxQuery } from "./messages/message.repository.js";
+import {
+  createFolder,
+  deleteFolder,
+  listFolders,
+  renameFolder,
+  requireFolderByName,
+  setSubscribed,
+} from "./folders/folder.service.js";
 import { NewMailSignal } from "./messages/new-mail-signal.js";
 import { decideRecipients } from "./recipients/recipient-rule.js";
 import { startSmtpReceiver } from "./smtp/smtp-receiver.js";
@@ -157,7 +167,9 @@ export async function createCore(deps: CoreDeps) {
 
     // receiving
     messages: {
-      inbox: (tenantId: string, mailboxId: string, query: InboxQuery) => listInbox(deps, tenantId, mailboxId, query),
+      /** A folder's messages (`folder` by name; INBOX when absent), newest first. */
+      inbox: (tenantId: string, mailboxId: string, query: Omit<InboxQuery, "folderId"> & { folder?: string | undefined }) =>
+        listInbox(deps, tenantId, mailboxId, query),
       page: (tenantId: string, mailboxId: string, page: { page: number; pageSize: number }) =>
         pageInbox(deps, tenantId, mailboxId, page),
       get: (tenantId: string, id: string) => getMessage(deps, tenantId, id),
@@ -165,6 +177,8 @@ export async function createCore(deps: CoreDeps) {
       raw: (tenantId: string, id: string) => getRawMessage(deps, tenantId, id),
       attachment: (tenantId: string, id: string, attachmentId: string) => getAttachment(deps, tenantId, id, attachmentId),
       setSeen: (tenantId: string, id: string, seen: boolean) => setSeen(deps, tenantId, id, seen),
+      /** Flags and folder (by name), in one transaction; the message after. */
+      update: (tenantId: string, id: string, update: MessageUpdate) => updateMessage(deps, tenantId, id, update),
       delete: (tenantId: string, id: string) => deleteMessage(deps, tenantId, id),
       wait: (tenantId: string, mailboxId: string, options: WaitOptions) =>
         waitForMessage(deps, newMail, tenantId, mailboxId, options),
@@ -172,6 +186,17 @@ export async function createCore(deps: CoreDeps) {
         waitForCode(deps, newMail, tenantId, mailboxId, options),
       /** Resolves once a wait on the mailbox is in place and cannot miss what is stored next. */
       whenWaiting: (mailboxId: string) => newMail.whenSubscribed(mailboxId),
+    },
+    // a mailbox's folders (IMAP uses folders/folder.service.ts and folder-messages.ts directly)
+    folders: {
+      list: (tenantId: string, mailboxId: string) => listFolders(deps, tenantId, mailboxId),
+      find: (tenantId: string, mailboxId: string, name: string) => requireFolderByName(deps, tenantId, mailboxId, name),
+      create: (tenantId: string, mailboxId: string, name: string) => createFolder(deps, tenantId, mailboxId, name),
+      rename: (tenantId: string, mailboxId: string, folderId: string, name: string) =>
+        renameFolder(deps, tenantId, mailboxId, folderId, name),
+      delete: (tenantId: string, mailboxId: string, folderId: string) => deleteFolder(deps, tenantId, mailboxId, folderId),
+      setSubscribed: (tenantId: string, mailboxId: string, folderId: string, subscribed: boolean) =>
+        setSubscribed(deps, tenantId, mailboxId, folderId, subscribed),
     },
     receiving: {
       /** The MX on config.smtp (or `listenOn`); close() it to stop. */

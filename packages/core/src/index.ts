@@ -1,7 +1,7 @@
 export { createCore, type Core } from "./core.js";
 export type { CoreDeps } from "./deps.js";
 export { openDatabase, type DatabaseHandle, type DatabaseKind } from "./db/connect.js";
-export { migrateToLatest } from "./db/migrate.js";
+export { migrateTo, migrateToLatest } from "./db/migrate.js";
 export type { Database } from "./db/database.js";
 export { createLogger, type Logger } from "./logger.js";
 export type { Principal } from "./keys/api-key.service.js";
@@ -20,7 +20,10 @@ export type {
   MessageDetail,
   MessageAttachment,
   WaitOptions,
+  MessageUpdate,
 } from "./messages/message.service.js";
+export type { Folder, FolderWithCounts } from "./folders/folder.service.js";
+export { FOLDER_CHANGES_CHANNEL } from "./folders/folder-changes.js";
 export type { SmtpListenerStats, SmtpReceiver } from "./smtp/smtp-receiver.js";
 export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";
 export type { ExtractedLink } from "./messages/extraction.js";

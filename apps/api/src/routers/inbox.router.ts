@@ -8,7 +8,14 @@ const tags = ["Inbox"];
 /** The hosting-style API's inbox of an account (mailbox). */
 export const inboxRouter = router({
   list: tenantProcedure
-    .meta({ openapi: { method: "GET", path: "/inbox/{account_id}", tags, summary: "List an account's messages, newest first" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/inbox/{account_id}",
+        tags,
+        summary: "List an account's messages (INBOX, or `folder`), newest first",
+      },
+    })
     .input(zInboxInput)
     .output(zInboxOutput)
     .query(async ({ ctx, input }) => {
@@ -17,6 +24,7 @@ export const inboxRouter = router({
         cursor: input.cursor,
         unreadOnly: input.unread,
         since: input.since === undefined ? undefined : new Date(input.since),
+        folder: input.folder,
       });
       return { messages: page.messages.map(toInboxMessage), next_cursor: page.nextCursor };
     }),

@@ -15,6 +15,7 @@ export function toInboxMessage(m: MessageSummary): InboxMessage {
     to_tag: m.toTag,
     sent_message_id: m.sentMessageId,
     seen: m.seen,
+    flags: m.flags,
     size: m.size,
     has_attachments: m.hasAttachments,
     preview: m.preview,
@@ -26,6 +27,7 @@ export function toMessage(m: MessageDetail): Message {
   return {
     ...toInboxMessage(m),
     account_id: m.mailboxId,
+    folder: m.folder,
     cc: m.cc,
     reply_to: m.replyTo,
     message_id: m.messageId,

@@ -4,7 +4,6 @@ import {
   zEmailMessageInput,
   zEmailMessagePage,
   zEmailMessagesInput,
-  zInboxMessage,
   zMessage,
   zMessageIdInput,
   zSentMessage,
@@ -13,7 +12,7 @@ import {
 } from "@mailroom/contracts";
 import { z } from "zod";
 import { router, tenantProcedure } from "../trpc.js";
-import { toEmailMessage, toEmailMessageSummary, toInboxMessage, toMessage } from "./message-shapes.js";
+import { toEmailMessage, toEmailMessageSummary, toMessage } from "./message-shapes.js";
 
 const tags = ["Messages"];
 const ok = <T>(data: T) => ({ success: true as const, data });
@@ -43,10 +42,21 @@ export const messagesRouter = router({
     }),
 
   update: tenantProcedure
-    .meta({ openapi: { method: "PATCH", path: "/messages/{id}", tags, summary: "Mark a message seen or unseen" } })
+    .meta({
+      openapi: {
+        method: "PATCH",
+        path: "/messages/{id}",
+        tags,
+        summary: "Change a message's flags (seen, or flags to add and remove) and move it to another folder",
+      },
+    })
     .input(zUpdateMessageInput)
-    .output(zInboxMessage)
-    .mutation(async ({ ctx, input }) => toInboxMessage(await ctx.core.messages.setSeen(ctx.tenant.id, input.id, input.seen))),
+    .output(zMessage)
+    .mutation(async ({ ctx, input }) =>
+      toMessage(
+        await ctx.core.messages.update(ctx.tenant.id, input.id, { seen: input.seen, flags: input.flags, folder: input.folder }),
+      ),
+    ),
 
   delete: tenantProcedure
     .meta({ openapi: { method: "DELETE", path: "/messages/{id}", tags, summary: "Delete a message" } })

@@ -70,7 +70,8 @@ export function inboxCommands(ctx: Context): Command[] {
     .option("--cursor <cursor>", "the next_cursor of the previous page")
     .option("--unread", "only messages not yet seen")
     .option("--since <time>", "only messages received at or after this ISO-8601 time")
-    .action(async (ref: string, opts: { limit: number; cursor?: string; unread?: boolean; since?: string }) => {
+    .option("--folder <name>", "list this folder (Sent, Work/Projects) instead of INBOX")
+    .action(async (ref: string, opts: { limit: number; cursor?: string; unread?: boolean; since?: string; folder?: string }) => {
       const account = await resolveAccount(ctx, ref);
       const page = await withSpinner(
         "Fetching messages…",
@@ -81,6 +82,7 @@ export function inboxCommands(ctx: Context): Command[] {
             cursor: opts.cursor,
             unread: opts.unread ? "true" : undefined,
             since: opts.since,
+            folder: opts.folder,
           }),
         ctx.output(),
       );

@@ -58,6 +58,9 @@ export const zInboxMessage = z.object({
       "The msg_… id that send returned when this is the copy of a message sent from this server; null for mail from outside",
     ),
   seen: z.boolean(),
+  flags: z
+    .array(z.string())
+    .describe("IMAP flags: \\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft, then keywords (flags without a backslash)"),
   size: z.number().int().describe("Bytes, as stored"),
   has_attachments: z.boolean(),
   preview: z.string().describe("The first characters of the text"),
@@ -90,6 +93,7 @@ const zLinks = z
 
 export const zMessage = zInboxMessage.extend({
   account_id: z.string(),
+  folder: z.string().describe("The name of the folder it is in (INBOX, Sent, Work/Projects, …)"),
   cc: z.array(zMailAddress),
   reply_to: z.array(zMailAddress),
   message_id: z.string().nullable(),
@@ -109,6 +113,11 @@ export const zInboxInput = zCursorPage("message").extend({
   account_id: zId("mailbox"),
   unread: queryBoolean.optional().describe('"true": only messages not yet seen'),
   since: queryTimestamp.optional().describe("Only messages received at or after this time"),
+  folder: z
+    .string()
+    .min(1, "Folder must not be empty")
+    .optional()
+    .describe("The folder to list, by name (Sent, Work/Projects); default INBOX"),
 });
 
 export const zInboxOutput = z.object({
@@ -122,7 +131,35 @@ export const zMessageIdInput = z.object({ id: zId("message") });
  * A JSON true or false, exactly. Not z.boolean(): trpc-to-openapi switches `coerce` on every
  * boolean of a REST input, body included, and a coerced "false" (or "yes") would be true.
  */
-export const zUpdateMessageInput = z.object({ id: zId("message"), seen: zJsonBoolean() });
+/** Most flags one PATCH may name; a message holds at most 50 keywords anyway. */
+const MAX_FLAGS_PER_CHANGE = 60;
+const zFlagList = z
+  .array(z.string())
+  .max(MAX_FLAGS_PER_CHANGE, `At most ${MAX_FLAGS_PER_CHANGE} flags`)
+  .describe("IMAP flags: \\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft, or keywords (atoms without a backslash)");
+
+export const zUpdateMessageInput = z
+  .object({
+    id: zId("message"),
+    seen: zJsonBoolean().optional().describe("Shorthand for adding (true) or removing (false) \\Seen"),
+    flags: z
+      .object({ add: zFlagList.optional(), remove: zFlagList.optional() })
+      .optional()
+      .describe("Flags to add and to remove; flags not named stay as they are"),
+    folder: z
+      .string()
+      .min(1, "Folder must not be empty")
+      .optional()
+      .describe("Move the message to this folder of its mailbox, by name (Archive, Work/Projects)"),
+  })
+  .refine((v) => v.seen !== undefined || v.flags !== undefined || v.folder !== undefined, {
+    message: "Give seen, flags or folder",
+    path: ["seen"],
+  })
+  .meta({
+    anyOf: [{ required: ["seen"] }, { required: ["flags"] }, { required: ["folder"] }],
+    description: "Flags change first, then the move: both in one transaction",
+  });
 
 const zWaitFilter = (label: string) =>
   z.string().trim().min(1, `${label} must not be blank`).max(200, `${label} must be at most 200 characters`).meta(NON_BLANK);
@@ -230,6 +267,7 @@ const exampleInboxMessage = {
   to_tag: "orders",
   sent_message_id: null,
   seen: false,
+  flags: [],
   size: 18342,
   has_attachments: true,
   preview: "Good news: your order #10482 is on its way and should arrive on Monday.",
@@ -252,6 +290,7 @@ const exampleLinks = [{ url: "https://shop.example.org/track/10482", text: "Trac
 const exampleMessage = {
   ...exampleInboxMessage,
   account_id: EXAMPLE_IDS.mailbox,
+  folder: "INBOX",
   cc: [],
   reply_to: [{ address: "support@shop.example.org", name: "Example Shop Support" }],
   message_id: "<20261120092144.10482@shop.example.org>",
@@ -277,7 +316,8 @@ example(zExtractedLink, exampleLinks[0]!);
 example(zCodes, ["482913"]);
 example(zWaitCode, { code: "482913", message_id: EXAMPLE_IDS.message });
 example(zWaitInput.shape.extract, "code");
-example(zUpdateMessageInput, { id: EXAMPLE_IDS.message, seen: true });
+example(zUpdateMessageInput, { id: EXAMPLE_IDS.message, flags: { add: ["\\Flagged"], remove: [] }, folder: "Archive" });
+example(zInboxInput.shape.folder, "Sent");
 example(zWaitInput.shape.timeout, 60);
 example(zWaitInput.shape.subject, "verification code");
 example(zWaitInput.shape.from, "no-reply@accounts.example.org");

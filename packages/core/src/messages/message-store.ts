@@ -1,6 +1,7 @@
 import type { AuthResults } from "@mailroom/contracts";
 import type { Executor } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
+import type { StoredFlags } from "../folders/message-flags.js";
 import { inboxFolderId } from "../folders/standard-folders.js";
 import { newId } from "../ids.js";
 import { eventInsert } from "../events/event-log.js";
@@ -20,6 +21,8 @@ export interface AcceptedRecipient {
   tag?: string | null;
   /** The mailbox's custom domain (null on a system domain), for the message.received event. */
   domainId?: string | null;
+  /** The folder the copy goes into; the mailbox's INBOX when absent. */
+  folderId?: string | undefined;
 }
 
 export interface IncomingMessage {
@@ -33,6 +36,15 @@ export interface IncomingMessage {
   auth: AuthResults;
   /** The outbound message this is the hosted recipients' copy of; absent for mail from outside. */
   sentMessageId?: string | undefined;
+  /**
+   * False for a message that did not arrive (the sender's Sent copy, an IMAP APPEND): no
+   * message.received event is written for it. Default true.
+   */
+  received?: boolean | undefined;
+  /** The copies' flags; absent: new mail, nothing set. */
+  flags?: StoredFlags | undefined;
+  /** The copies' arrival time (IMAP's INTERNALDATE); absent: the storing transaction's time. */
+  receivedAt?: Date | undefined;
 }
 
 export interface StoredMessage {
@@ -79,7 +91,7 @@ export function messageRows(messages: IncomingMessage[]): {
     const rows = rowsFor(message);
     contents.push(rows.content);
     copies.push(...rows.copies);
-    events.push(...receivedEvents(message, rows.copies, now));
+    if (message.received !== false) events.push(...receivedEvents(message, rows.copies, now));
     return {
       contentId: message.id,
       copies: rows.copies.map((c) => ({ id: c.id, mailbox_id: c.mailbox_id })),
@@ -120,7 +132,7 @@ function rowsFor(message: IncomingMessage): { content: NewMessageContentRow; cop
       id: copies.length === 0 ? contentId : newId("message"),
       tenant_id: r.tenantId,
       mailbox_id: r.mailboxId,
-      folder_id: inboxFolderId(r.mailboxId),
+      folder_id: r.folderId ?? inboxFolderId(r.mailboxId),
       content_id: contentId,
       rcpt_to: r.address,
       to_tag: r.tag ?? null,
@@ -133,6 +145,8 @@ function rowsFor(message: IncomingMessage): { content: NewMessageContentRow; cop
       preview: parsed.preview,
       size: message.raw.length,
       has_attachments: attachments.length > 0,
+      ...(message.flags ? { ...message.flags, keywords: JSON.stringify(message.flags.keywords) } : {}),
+      ...(message.receivedAt ? { received_at: message.receivedAt } : {}),
     });
   }
   const content: NewMessageContentRow = {

@@ -1,5 +1,7 @@
 import { sql, type Compilable, type RawBuilder } from "kysely";
 import type { Executor } from "../db/database.js";
+import { FOLDER_CHANGES_CHANNEL } from "../folders/folder-changes.js";
+import { inboxFolderId } from "../folders/standard-folders.js";
 import { NEW_MAIL_CHANNEL } from "./new-mail-signal.js";
 import type { MessageRow, NewMessageContentRow, NewMessageRow } from "./message.table.js";
 
@@ -8,7 +10,8 @@ import type { MessageRow, NewMessageContentRow, NewMessageRow } from "./message.
  * trip and all or nothing, whether on its own or inside a caller's transaction. `alongside` are
  * other inserts that belong with them (a send's own rows), run as CTEs of the same statement.
  * Each copy gets the next UID of its folder in the same statement. Listeners hear of a copy only
- * once the statement's transaction has committed.
+ * once the statement's transaction has committed: new-mail waiters of copies stored in an INBOX
+ * (a Sent copy or a message appended elsewhere is not mail arriving), and every folder's watchers.
  */
 export async function insertMessagesAndNotify(
   executor: Executor,
@@ -22,8 +25,14 @@ export async function insertMessagesAndNotify(
     ...(copies.length > 0 ? copiesWithUids(copies) : []),
   ];
   if (ctes.length === 0) return;
-  const payloads = copies.map((c) => `${c.mailbox_id}:${c.id}`);
-  await sql`with ${sql.join(ctes)} select pg_notify(${NEW_MAIL_CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(
+  const notices = [
+    ...copies
+      .filter((c) => c.folder_id === inboxFolderId(c.mailbox_id))
+      .map((c) => [NEW_MAIL_CHANNEL, `${c.mailbox_id}:${c.id}`]),
+    ...[...new Set(copies.map((c) => c.folder_id))].map((folderId) => [FOLDER_CHANGES_CHANNEL, folderId]),
+  ];
+  await sql`with ${sql.join(ctes)} select pg_notify(channel, payload)
+    from unnest(${notices.map((n) => n[0])}::text[], ${notices.map((n) => n[1])}::text[]) as n(channel, payload)`.execute(
     executor,
   );
 }
@@ -41,6 +50,7 @@ function copiesWithUids(copies: NewMessageRow[]): RawBuilder<unknown>[] {
       ord,
       seen: c.seen ?? false,
       sent_at: c.sent_at instanceof Date ? c.sent_at.toISOString() : (c.sent_at ?? null),
+      received_at: c.received_at instanceof Date ? c.received_at.toISOString() : (c.received_at ?? null),
     })),
   );
   return [
@@ -52,13 +62,17 @@ function copiesWithUids(copies: NewMessageRow[]): RawBuilder<unknown>[] {
     )`,
     sql`insert_copies as (
       insert into messages (id, tenant_id, mailbox_id, content_id, rcpt_to, to_tag, sent_message_id, from_address,
-        from_name, to_addresses, subject, sent_at, preview, size, has_attachments, seen, folder_id, uid, modseq)
+        from_name, to_addresses, subject, sent_at, preview, size, has_attachments, seen, folder_id, uid, modseq,
+        answered, flagged, deleted, draft, keywords, received_at)
       select r.id, r.tenant_id, r.mailbox_id, r.content_id, r.rcpt_to, r.to_tag, r.sent_message_id, r.from_address,
         r.from_name, r.to_addresses::jsonb, r.subject, r.sent_at, r.preview, r.size, r.has_attachments, r.seen, r.folder_id,
-        b.first_uid + row_number() over (partition by r.folder_id order by r.ord) - 1, b.modseq
+        b.first_uid + row_number() over (partition by r.folder_id order by r.ord) - 1, b.modseq,
+        coalesce(r.answered, false), coalesce(r.flagged, false), coalesce(r.deleted, false), coalesce(r.draft, false),
+        coalesce(r.keywords::jsonb, '[]'::jsonb), coalesce(r.received_at, now())
       from jsonb_to_recordset(${rows}::jsonb) as r(id text, tenant_id text, mailbox_id text, content_id text, rcpt_to text,
         to_tag text, sent_message_id text, from_address text, from_name text, to_addresses text, subject text,
-        sent_at timestamptz, preview text, size integer, has_attachments boolean, seen boolean, folder_id text, ord integer)
+        sent_at timestamptz, preview text, size integer, has_attachments boolean, seen boolean, folder_id text, ord integer,
+        answered boolean, flagged boolean, deleted boolean, draft boolean, keywords text, received_at timestamptz)
       left join uid_bump b on b.id = r.folder_id
     )`,
   ];
@@ -66,6 +80,8 @@ function copiesWithUids(copies: NewMessageRow[]): RawBuilder<unknown>[] {
 
 export interface InboxQuery {
   limit: number;
+  /** The folder listed; the mailbox's INBOX when absent. */
+  folderId?: string | undefined;
   /** The last id of the previous page. */
   cursor?: string | undefined;
   unreadOnly?: boolean | undefined;
@@ -79,14 +95,19 @@ export async function listMailboxMessages(
   mailboxId: string,
   query: InboxQuery,
 ): Promise<MessageRow[]> {
-  let q = db.selectFrom("messages").selectAll().where("mailbox_id", "=", mailboxId).where("tenant_id", "=", tenantId);
+  let q = db
+    .selectFrom("messages")
+    .selectAll()
+    .where("mailbox_id", "=", mailboxId)
+    .where("tenant_id", "=", tenantId)
+    .where("folder_id", "=", query.folderId ?? inboxFolderId(mailboxId));
   if (query.cursor !== undefined) q = q.where("id", "<", query.cursor);
   if (query.unreadOnly) q = q.where("seen", "=", false);
   if (query.since !== undefined) q = q.where("received_at", ">=", query.since);
   return q.orderBy("id", "desc").limit(query.limit).execute();
 }
 
-/** The temp-mail-style API's numbered pages. */
+/** The temp-mail-style API's numbered pages, of the INBOX (that dialect has no folders). */
 export async function pageMailboxMessages(
   db: Executor,
   mailboxId: string,
@@ -97,6 +118,7 @@ export async function pageMailboxMessages(
     .selectFrom("messages")
     .selectAll()
     .where("mailbox_id", "=", mailboxId)
+    .where("folder_id", "=", inboxFolderId(mailboxId))
     .orderBy("id", "desc")
     .offset(offset)
     .limit(limit)
@@ -105,6 +127,7 @@ export async function pageMailboxMessages(
     .selectFrom("messages")
     .select((eb) => eb.fn.countAll<string>().as("n"))
     .where("mailbox_id", "=", mailboxId)
+    .where("folder_id", "=", inboxFolderId(mailboxId))
     .executeTakeFirstOrThrow();
   return { rows, total: Number(count.n) };
 }
@@ -140,25 +163,20 @@ export async function findRawContent(db: Executor, contentId: string): Promise<U
   return row?.raw;
 }
 
-export async function setMessageSeen(db: Executor, tenantId: string, id: string, seen: boolean): Promise<MessageRow | undefined> {
-  return db
-    .updateTable("messages")
-    .set({ seen })
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirst();
-}
-
-export async function deleteTenantMessage(trx: Executor, tenantId: string, id: string): Promise<MessageRow | undefined> {
-  return trx.deleteFrom("messages").where("tenant_id", "=", tenantId).where("id", "=", id).returningAll().executeTakeFirst();
-}
-
 const unreferenced = sql<boolean>`not exists (select 1 from messages m where m.content_id = message_contents.id)`;
 
-/** Drop a content row once no copy refers to it any more. */
-export async function deleteContentIfUnreferenced(trx: Executor, contentId: string): Promise<void> {
-  await trx.deleteFrom("message_contents").where("id", "=", contentId).where(unreferenced).execute();
+/**
+ * Drop content rows once no copy refers to them any more (copies, moves and Sent copies share one
+ * content row). Run after the copies' delete, in its transaction: the folder locks every path
+ * holds keep a copy of the same content from being made meanwhile from a row being deleted.
+ */
+export async function deleteContentsIfUnreferenced(trx: Executor, contentIds: readonly string[]): Promise<void> {
+  if (contentIds.length === 0) return;
+  await trx
+    .deleteFrom("message_contents")
+    .where("id", "in", [...new Set(contentIds)])
+    .where(unreferenced)
+    .execute();
 }
 
 /** Contents whose copies all went with their mailboxes (cascades cannot reach them); in batches. */
@@ -187,8 +205,13 @@ export interface WaitFilters {
   from?: string | undefined;
 }
 
+/** Waits are for mail arriving in the INBOX: a Sent copy or a message filed elsewhere never matches. */
 function matching(db: Executor, mailboxId: string, filters: WaitFilters) {
-  let q = db.selectFrom("messages").selectAll().where("mailbox_id", "=", mailboxId);
+  let q = db
+    .selectFrom("messages")
+    .selectAll()
+    .where("mailbox_id", "=", mailboxId)
+    .where("folder_id", "=", inboxFolderId(mailboxId));
   // strpos rather than LIKE: no wildcards in user input to escape.
   if (filters.subject !== undefined) q = q.where(sql<boolean>`strpos(lower(subject), lower(${filters.subject})) > 0`);
   if (filters.from !== undefined) q = q.where(sql<boolean>`strpos(lower(from_address), lower(${filters.from})) > 0`);

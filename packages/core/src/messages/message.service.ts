@@ -2,9 +2,10 @@ import { MailroomError, type AuthResults } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import { findTenantMailbox } from "../mailboxes/mailbox.repository.js";
 import { parseAttachments } from "./message-parser.js";
+import { deleteMessagesByIds, type MessagePatch, patchMessage } from "../folders/folder-messages.js";
+import { requireFolderByName } from "../folders/folder.service.js";
+import { flagsOf } from "../folders/message-flags.js";
 import {
-  deleteContentIfUnreferenced,
-  deleteTenantMessage,
   deleteUnreferencedContents,
   findFirstMatchingSince,
   findMatchingMessage,
@@ -13,7 +14,6 @@ import {
   findTenantMessage,
   listMailboxMessages,
   pageMailboxMessages,
-  setMessageSeen,
   type InboxQuery,
   type WaitFilters,
 } from "./message.repository.js";
@@ -37,6 +37,9 @@ export interface MessageSummary {
   /** The outbound message this is a copy of, when it was sent from this server. */
   sentMessageId: string | null;
   seen: boolean;
+  /** IMAP flags: system flags, then keywords. */
+  flags: string[];
+  folderId: string;
   size: number;
   hasAttachments: boolean;
   preview: string;
@@ -51,6 +54,8 @@ export interface MessageAttachment {
 }
 
 export interface MessageDetail extends MessageSummary {
+  /** The name of its folder. */
+  folder: string;
   cc: MailAddress[];
   replyTo: MailAddress[];
   messageId: string | null;
@@ -79,6 +84,8 @@ export function toMessageSummary(row: MessageRow): MessageSummary {
     toTag: row.to_tag,
     sentMessageId: row.sent_message_id,
     seen: row.seen,
+    flags: flagsOf(row),
+    folderId: row.folder_id,
     size: row.size,
     hasAttachments: row.has_attachments,
     preview: row.preview,
@@ -101,15 +108,18 @@ async function requireMessage(deps: CoreDeps, tenantId: string, id: string): Pro
   return row;
 }
 
-/** The hosting-style API's inbox: newest first, keyset pages. */
+/** The hosting-style API's inbox (or another folder, by name): newest first, keyset pages. */
 export async function listInbox(
   deps: CoreDeps,
   tenantId: string,
   mailboxId: string,
-  query: InboxQuery,
+  query: Omit<InboxQuery, "folderId"> & { folder?: string | undefined },
 ): Promise<{ messages: MessageSummary[]; nextCursor: string | null }> {
+  // INBOX's id is derived from the mailbox's; another folder is looked up (404 when there is none).
+  const folderId =
+    query.folder === undefined ? undefined : (await requireFolderByName(deps, tenantId, mailboxId, query.folder)).id;
   // Rows of the tenant's own found: the mailbox is theirs. Only an empty page needs the mailbox checked.
-  const rows = await listMailboxMessages(deps.db, tenantId, mailboxId, { ...query, limit: query.limit + 1 });
+  const rows = await listMailboxMessages(deps.db, tenantId, mailboxId, { ...query, folderId, limit: query.limit + 1 });
   if (rows.length === 0) await requireMailbox(deps, tenantId, mailboxId);
   const more = rows.length > query.limit;
   const messages = rows.slice(0, query.limit).map(toMessageSummary);
@@ -129,10 +139,14 @@ export async function pageInbox(
 }
 
 async function toDetail(deps: CoreDeps, row: MessageRow): Promise<MessageDetail> {
-  const content = await findMessageContent(deps.db, row.content_id);
-  if (!content) throw messageNotFound(row.id); // deleted between the two reads
+  const [content, folder] = await Promise.all([
+    findMessageContent(deps.db, row.content_id),
+    deps.db.selectFrom("folders").select("name").where("id", "=", row.folder_id).executeTakeFirst(),
+  ]);
+  if (!content || !folder) throw messageNotFound(row.id); // deleted between the reads
   return {
     ...toMessageSummary(row),
+    folder: folder.name,
     cc: content.cc,
     replyTo: content.reply_to,
     messageId: content.message_id,
@@ -196,19 +210,40 @@ export async function getAttachment(
   return { filename: meta.filename, contentType: meta.contentType, content: part.content };
 }
 
+/** Marks a message seen or unseen: a \Seen flag change like any other (modseq raised, IMAP told). */
 export async function setSeen(deps: CoreDeps, tenantId: string, id: string, seen: boolean): Promise<MessageSummary> {
-  const row = await setMessageSeen(deps.db, tenantId, id, seen);
-  if (!row) throw messageNotFound(id);
-  return toMessageSummary(row);
+  await patchMessage(deps, tenantId, id, { flags: [{ mode: seen ? "add" : "remove", flags: ["\\Seen"] }] });
+  return toMessageSummary(await requireMessage(deps, tenantId, id));
+}
+
+export interface MessageUpdate {
+  /** Shorthand for adding or removing \Seen. */
+  seen?: boolean | undefined;
+  flags?: { add?: string[] | undefined; remove?: string[] | undefined } | undefined;
+  /** Move to this folder of the message's mailbox, by name. */
+  folder?: string | undefined;
+}
+
+/** PATCH /messages/{id}: flags added, then removed, then the move; one transaction. The message after. */
+export async function updateMessage(deps: CoreDeps, tenantId: string, id: string, update: MessageUpdate): Promise<MessageDetail> {
+  const add = [...(update.flags?.add ?? []), ...(update.seen === true ? ["\\Seen"] : [])];
+  const remove = [...(update.flags?.remove ?? []), ...(update.seen === false ? ["\\Seen"] : [])];
+  const clash = add.find((f) => remove.some((r) => r.toLowerCase() === f.toLowerCase()));
+  if (clash !== undefined) throw new MailroomError("FLAG_INVALID", `${clash} is both added and removed`);
+  const patch: MessagePatch = {
+    flags: [
+      ...(add.length > 0 ? [{ mode: "add" as const, flags: add }] : []),
+      ...(remove.length > 0 ? [{ mode: "remove" as const, flags: remove }] : []),
+    ],
+    folder: update.folder,
+  };
+  await patchMessage(deps, tenantId, id, patch);
+  return getMessage(deps, tenantId, id);
 }
 
 export async function deleteMessage(deps: CoreDeps, tenantId: string, id: string): Promise<void> {
-  const deleted = await deps.db.transaction().execute(async (trx) => {
-    const row = await deleteTenantMessage(trx, tenantId, id);
-    if (row) await deleteContentIfUnreferenced(trx, row.content_id);
-    return row;
-  });
-  if (!deleted) throw messageNotFound(id);
+  const deleted = await deleteMessagesByIds(deps, tenantId, [id]);
+  if (deleted.length === 0) throw messageNotFound(id);
   deps.logger.info({ tenantId, messageId: id }, "message deleted");
 }
 

@@ -80,7 +80,7 @@ export interface MessageTable {
   deleted: Generated<boolean>;
   draft: Generated<boolean>;
   /** IMAP keywords (flags without a backslash). */
-  keywords: Generated<Json<string[]>>;
+  keywords: ColumnType<string[], string | undefined, string>;
 }
 export type MessageRow = Selectable<MessageTable>;
 export type NewMessageRow = Insertable<MessageTable>;

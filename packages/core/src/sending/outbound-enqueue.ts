@@ -8,7 +8,11 @@ import type { HostedRecipient, HostedStore, PreparedHostedMail } from "../delive
 import { newId } from "../ids.js";
 import { deliveryEvent, messageSentEvent, type SenderRef } from "../events/delivery-events.js";
 import { eventRows } from "../events/event-log.js";
-import { eventInserts, messageRows } from "../messages/message-store.js";
+import { NOT_CHECKED } from "../folders/folder-messages.js";
+import { ensureSentFolder } from "../folders/folder.service.js";
+import { parseFlags, storedFlags } from "../folders/message-flags.js";
+import { parseMessage } from "../messages/message-parser.js";
+import { eventInserts, type IncomingMessage, messageRows } from "../messages/message-store.js";
 import { insertMessagesAndNotify } from "../messages/message.repository.js";
 import { decideRecipients, type RecipientDecision } from "../recipients/recipient-rule.js";
 
@@ -69,11 +73,43 @@ function sendEvents(draft: OutboundDraft, messageId: string, rows: NewDeliveryRo
   return [sent, ...settled];
 }
 
+/**
+ * The sending mailbox's own copy, for its \Sent folder: the bytes exactly as sent (signed; an API
+ * send never has a Bcc header), seen, linked to the outbound message, and no message.received
+ * event (it did not arrive). None when the sender is an address on a domain, not a mailbox.
+ */
+async function sentFolderCopy(deps: CoreDeps, draft: OutboundDraft, messageId: string): Promise<IncomingMessage | undefined> {
+  if (!draft.senderMailboxId) return undefined;
+  const mailbox = { id: draft.senderMailboxId, tenantId: draft.tenantId };
+  const folderId = draft.senderSentFolderId ?? (await ensureSentFolder(deps.db, mailbox));
+  return {
+    id: newId("message"),
+    raw: draft.raw,
+    envelopeFrom: draft.fromAddress,
+    recipients: [
+      {
+        address: draft.fromAddress,
+        mailboxId: mailbox.id,
+        tenantId: mailbox.tenantId,
+        domainId: draft.senderDomainId,
+        folderId,
+      },
+    ],
+    parsed: await parseMessage(draft.raw),
+    auth: NOT_CHECKED,
+    sentMessageId: messageId,
+    received: false,
+    flags: storedFlags(parseFlags(["\\Seen"])),
+  };
+}
+
 /** A message ready to go: composed, signed, checked. */
 export interface OutboundDraft {
   tenantId: string;
   fromAddress: string;
   senderMailboxId: string | null;
+  /** The sending mailbox's \Sent folder as the sender check found it; null: none (made again) or no mailbox. */
+  senderSentFolderId?: string | null | undefined;
   /** The sender's custom domain; null on a system domain. */
   senderDomainId: string | null;
   /** Every envelope recipient (to, cc, bcc), lower-case, each once. */
@@ -141,7 +177,8 @@ export async function enqueueOutbound(
   }
 
   const hostedMail = [...(hostedCopy ? [hostedCopy] : []), ...notices];
-  const copies = messageRows(hostedMail.map((h) => h.incoming));
+  const sentCopy = await sentFolderCopy(deps, draft, messageId);
+  const copies = messageRows([...hostedMail.map((h) => h.incoming), ...(sentCopy ? [sentCopy] : [])]);
   // Each hosted recipient's row names its copy, so the sender can find what the recipient reads.
   const copyIdOf = new Map((hostedCopy ? copies.stored[0]!.copies : []).map((c) => [c.mailbox_id, c.id]));
   const deliverBy = new Date(Date.now() + deps.config.sending.maxDeliveryHours * 3600_000);
@@ -216,6 +253,7 @@ export async function enqueueOutbound(
     await write(deps.db);
   }
   for (const [i, h] of hostedMail.entries()) h.announce(copies.stored[i]!);
+  const sentCopyId = sentCopy ? copies.stored[hostedMail.length]!.copies[0]!.id : undefined;
 
   deps.logger.info(
     {
@@ -227,6 +265,7 @@ export async function enqueueOutbound(
       remote,
       unknown: routes.length - hostedRecipients.length - remote,
       status: result.status,
+      sentCopyId,
     },
     "message accepted for delivery",
   );

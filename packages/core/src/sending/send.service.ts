@@ -93,6 +93,7 @@ export async function sendMessage(
     tenantId,
     fromAddress: sender.address,
     senderMailboxId: sender.mailboxId,
+    senderSentFolderId: sender.sentFolderId,
     senderDomainId: sender.domainId,
     recipients,
     to: to.map((a) => a.address),

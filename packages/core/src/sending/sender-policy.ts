@@ -9,6 +9,8 @@ export interface SenderIdentity {
   address: string;
   /** The hosted mailbox sending, when it is one (bounce notices go there). */
   mailboxId: string | null;
+  /** That mailbox's \Sent folder (its copy of what it sends goes there); null when it has none or is no mailbox. */
+  sentFolderId: string | null;
   /** Its custom domain; null on a system domain. */
   domainId: string | null;
   /** What signs its mail. */
@@ -53,7 +55,15 @@ export async function authorizeSender(
         .on((w) => w.or([w("m.expires_at", "is", null), w("m.expires_at", ">", sql<Date>`now()`)])),
     )
     .leftJoin("domains as d", (join) => join.on("d.tenant_id", "=", tenantId).on("d.name", "=", domainName))
-    .select(["m.id as mailbox_id", "d.id as domain_id", "d.status as domain_status", "d.dkim_selector", "d.dkim_private_key"])
+    .leftJoin("folders as f", (join) => join.onRef("f.mailbox_id", "=", "m.id").on("f.special_use", "=", "\\Sent"))
+    .select([
+      "m.id as mailbox_id",
+      "f.id as sent_folder_id",
+      "d.id as domain_id",
+      "d.status as domain_status",
+      "d.dkim_selector",
+      "d.dkim_private_key",
+    ])
     .executeTakeFirstOrThrow();
 
   if (isSystemDomain(deps.config, domainName)) {
@@ -62,6 +72,7 @@ export async function authorizeSender(
     return {
       address,
       mailboxId: row.mailbox_id,
+      sentFolderId: row.sent_folder_id ?? null,
       domainId: null,
       dkim: { domain: domainName, selector: key.selector, privateKeyPem: key.privateKeyPem },
     };
@@ -71,6 +82,7 @@ export async function authorizeSender(
   return {
     address,
     mailboxId: row.mailbox_id ?? null,
+    sentFolderId: row.sent_folder_id ?? null,
     domainId: row.domain_id ?? null,
     dkim: { domain: domainName, selector: row.dkim_selector, privateKeyPem: row.dkim_private_key },
   };

@@ -64,6 +64,7 @@ export async function submitMessage(
     tenantId: mailbox.tenantId,
     fromAddress: mailbox.address,
     senderMailboxId: mailbox.id,
+    senderSentFolderId: sender.sentFolderId,
     senderDomainId: mailbox.domainId,
     recipients: [...new Set(recipients.map((r) => r.toLowerCase()))],
     to: list("to"),
