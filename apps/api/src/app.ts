@@ -12,6 +12,7 @@ import {
   type Core,
   type DatabaseHandle,
   type DeliveryWorker,
+  type ImapServer,
   type Logger,
   type SmtpListenerStats,
   type WebhookWorker,
@@ -51,6 +52,8 @@ export interface RunningMailroom {
   webhookWorker: WebhookWorker | undefined;
   /** The MX (SMTP receiver) port. */
   smtpPort: number;
+  /** The IMAP listeners (plain/STARTTLS port, and the TLS port when a certificate is configured). */
+  imap: ImapServer;
   /** Sessions and message memory of the two SMTP listeners now. */
   smtpStats(): { mx: SmtpListenerStats; submission: SmtpListenerStats };
   stop(): Promise<void>;
@@ -121,6 +124,9 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       : undefined;
     const submission = await core.sending.startSubmission(tls);
     stops.unshift(() => submission.close());
+    const imap = await core.receiving.startImap(tls);
+    // Sessions get `* BYE` before the database goes.
+    stops.unshift(() => imap.close());
     const mx = await core.receiving.startReceiver();
     // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
     stops.unshift(() => mx.close());
@@ -141,6 +147,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       deliveryWorker: worker,
       webhookWorker,
       smtpPort: mx.port,
+      imap,
       smtpStats: () => ({ mx: mx.stats(), submission: submission.stats() }),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();

@@ -14,6 +14,7 @@ export type { DeliveryWorker, DeliveryWorkerOptions } from "./delivery/delivery-
 export type { RemoteTransport, RemoteEnvelope } from "./delivery/remote-transport.js";
 export type { AttemptOutcome } from "./delivery/retry-schedule.js";
 export type { SubmissionServer } from "./smtp/submission-server.js";
+export type { ImapServer } from "./imap/imap-server.js";
 export type {
   MessageSummary,
   MessageDetail,

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { SMTPServerSession } from "smtp-server";
 import { splitMailboxAddress } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
+import { passwordLoginAllowed } from "../mailboxes/login-policy.js";
 import { verifyMailboxPassword, type Mailbox } from "../mailboxes/mailbox.service.js";
 import { checkSender, SubmissionRefused, submitMessage } from "../sending/submit.service.js";
 import type { SendingContext } from "../sending/send.service.js";
@@ -21,10 +22,6 @@ export interface SubmissionServer {
   port: number;
   stats(): SmtpListenerStats;
   close(): Promise<void>;
-}
-
-function isLoopback(ip: string): boolean {
-  return ip === "::1" || ip.startsWith("127.");
 }
 
 /**
@@ -65,7 +62,7 @@ export async function startSubmissionServer(
 
       onAuth(auth, session, callback) {
         const ip = plainIp(session.remoteAddress);
-        if (!session.secure && !isLoopback(ip) && !config.sending.allowInsecureAuth) {
+        if (!passwordLoginAllowed(config, { secure: session.secure, ip })) {
           callback(smtpError(538, "5.7.11 Encryption required: use STARTTLS before AUTH"));
           return;
         }
