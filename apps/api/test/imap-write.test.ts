@@ -1,6 +1,6 @@
 import type { ImapFlow } from "imapflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliver, imapClient } from "./support/imap-helpers.js";
+import { deliver, imapClient, RawImap } from "./support/imap-helpers.js";
 import { composeMessage, newInbox, startReceivingServer, type TestInbox } from "./support/receiving.js";
 import type { TestServer } from "./support/test-server.js";
 
@@ -53,14 +53,23 @@ describe("IMAP writes", () => {
     }
   });
 
-  it("a non-PEEK body fetch sets \\Seen", async () => {
-    const { inbox, ids, client } = await mailboxWith(1);
+  it("a non-PEEK body fetch sets \\Seen and says so; EXAMINE never does", async () => {
+    const { inbox, ids, client } = await mailboxWith(2);
+    await client.logout();
+    const imap = await RawImap.open(server.app.imap.port);
     try {
-      const fetched = await client.fetchOne("1", { bodyParts: ["TEXT"] });
-      expect(fetched).toBeTruthy();
+      expect(await imap.login(inbox.address)).toMatch(/^L1 OK/m);
+      expect(await imap.command("e1", "EXAMINE INBOX")).toMatch(/^e1 OK \[READ-ONLY\]/m);
+      expect(await imap.command("e2", "FETCH 2 BODY[TEXT]")).not.toMatch(/FLAGS/);
+      expect(await restSeen(inbox, ids[1]!)).toBe(false);
+      expect(await imap.command("s1", "SELECT INBOX")).toMatch(/^s1 OK \[READ-WRITE\]/m);
+      expect(await imap.command("f1", "FETCH 1 BODY.PEEK[TEXT]")).not.toMatch(/FLAGS/);
+      expect(await restSeen(inbox, ids[0]!)).toBe(false);
+      const fetched = await imap.command("f2", "FETCH 1 BODY[TEXT]");
+      expect(fetched).toMatch(/^\* 1 FETCH \(BODY\[TEXT\] \{\d+\}\r\nbody 1\r?\n? FLAGS \(\\Seen\)\)/m);
       expect(await restSeen(inbox, ids[0]!)).toBe(true);
     } finally {
-      await client.logout();
+      imap.close();
     }
   });
 
