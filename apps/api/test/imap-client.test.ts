@@ -1,6 +1,6 @@
 import type { ImapFlow } from "imapflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliver, imapClient } from "./support/imap-helpers.js";
+import { deliver, imapClient, present } from "./support/imap-helpers.js";
 import { download, mxTransport, newInbox, startReceivingServer, composeMessage, type TestInbox } from "./support/receiving.js";
 import type { TestServer } from "./support/test-server.js";
 
@@ -46,7 +46,19 @@ describe("IMAP with imapflow", () => {
 
   it("advertises the extensions it implements", async () => {
     const caps = [...client.capabilities.keys()];
-    for (const cap of ["IMAP4REV1", "IDLE", "UIDPLUS", "MOVE", "SPECIAL-USE", "NAMESPACE", "ID", "ENABLE", "LITERAL+", "UNSELECT", "CHILDREN"]) {
+    for (const cap of [
+      "IMAP4REV1",
+      "IDLE",
+      "UIDPLUS",
+      "MOVE",
+      "SPECIAL-USE",
+      "NAMESPACE",
+      "ID",
+      "ENABLE",
+      "LITERAL+",
+      "UNSELECT",
+      "CHILDREN",
+    ]) {
       expect(caps.map((c) => c.toUpperCase())).toContain(cap);
     }
   });
@@ -67,7 +79,14 @@ describe("IMAP with imapflow", () => {
 
   it("FETCH answers envelope, body structure, size, internal date and UIDs", async () => {
     const messages = [];
-    for await (const m of client.fetch("1:*", { envelope: true, bodyStructure: true, size: true, internalDate: true, uid: true, flags: true })) {
+    for await (const m of client.fetch("1:*", {
+      envelope: true,
+      bodyStructure: true,
+      size: true,
+      internalDate: true,
+      uid: true,
+      flags: true,
+    })) {
       messages.push(m);
     }
     expect(messages.map((m) => m.uid)).toEqual([1, 2, 3]);
@@ -100,13 +119,15 @@ describe("IMAP with imapflow", () => {
   it("partial fetches and part sections", async () => {
     const stored = (await download(server, `/api/v1/messages/${delivered[2]!.id}/raw`, inbox.key)).bytes;
     const partial = await client.fetchOne("3", { source: { start: 100, maxLength: 250 } });
-    expect(Buffer.from(partial && partial.source!).equals(stored.subarray(100, 350))).toBe(true);
+    expect(Buffer.from(present(partial).source!).equals(stored.subarray(100, 350))).toBe(true);
     const part = await client.download("2", "2");
     const chunks: Buffer[] = [];
-    for await (const chunk of part.content) chunks.push(chunk as Buffer);
+    for await (const chunk of present(part.content)) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe("amount: 42\n".repeat(50));
     const headers = await client.fetchOne("2", { headers: ["subject", "from"] });
-    expect(headers && headers.headers!.toString()).toMatch(/^From: Bob Biller <bob@billing.test>\r\nSubject: Invoice 42\r\n\r\n$/);
+    expect(headers && headers.headers!.toString()).toMatch(
+      /^From: Bob Biller <bob@billing.test>\r\nSubject: Invoice 42\r\n\r\n$/,
+    );
   });
 
   it("SEARCH by subject, from, body, size, flags, UID set and date", async () => {
@@ -131,7 +152,7 @@ describe("IMAP with imapflow", () => {
     const status = await client.status("INBOX", { messages: true, unseen: true, uidNext: true, uidValidity: true });
     expect(status).toMatchObject({ messages: 3, unseen: 3, uidNext: 4 });
     const trash = await client.status("Trash", { messages: true });
-    expect(trash.messages).toBe(0);
+    expect(present(trash).messages).toBe(0);
   });
 
   it("IDLE reports new mail delivered over SMTP", async () => {
@@ -144,7 +165,10 @@ describe("IMAP with imapflow", () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const raw = await composeMessage({ from: "carol@sender.test", to: inbox.address, subject: "While idling", text: "hi" });
       await mxTransport(server.app.smtpPort).sendMail({ envelope: { from: "carol@sender.test", to: [inbox.address] }, raw });
-      const count = await Promise.race([exists, new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no EXISTS")), 15_000))]);
+      const count = await Promise.race([
+        exists,
+        new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no EXISTS")), 15_000)),
+      ]);
       expect(count).toBe(4);
     } finally {
       await idler.logout().catch(() => undefined);

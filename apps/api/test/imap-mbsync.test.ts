@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliver, imapClient, PASSWORD } from "./support/imap-helpers.js";
+import { deliver, imapClient, PASSWORD, present } from "./support/imap-helpers.js";
 import { newInbox, startReceivingServer, type TestInbox } from "./support/receiving.js";
 import type { TestServer } from "./support/test-server.js";
 
@@ -36,7 +36,12 @@ function local(folder: string): { file: string; path: string; flags: string; tex
       continue;
     }
     for (const file of names) {
-      out.push({ file, path: join(path, file), flags: file.split(":2,")[1] ?? "", text: readFileSync(join(path, file), "latin1") });
+      out.push({
+        file,
+        path: join(path, file),
+        flags: file.split(":2,")[1] ?? "",
+        text: readFileSync(join(path, file), "latin1"),
+      });
     }
   }
   return out;
@@ -93,7 +98,11 @@ describe.skipIf(!MBSYNC)("IMAP with mbsync", () => {
     await deliver(server, inbox, { subject: "Beta", text: "b" });
     let run = await mbsync();
     expect(run.status, run.out).toBe(0);
-    expect(local("INBOX").map((m) => subjectOf(m.text)).sort()).toEqual(["Alpha", "Beta"]);
+    expect(
+      local("INBOX")
+        .map((m) => subjectOf(m.text))
+        .sort(),
+    ).toEqual(["Alpha", "Beta"]);
 
     // Flags both ways: Alpha read locally, Beta flagged on the server.
     const alpha = local("INBOX").find((m) => subjectOf(m.text) === "Alpha")!;
@@ -101,17 +110,17 @@ describe.skipIf(!MBSYNC)("IMAP with mbsync", () => {
     const client = await imapClient(server, inbox);
     try {
       await client.mailboxOpen("INBOX");
-      const [flagUid] = (await client.search({ subject: "Beta" }, { uid: true })) || [];
+      const [flagUid] = present(await client.search({ subject: "Beta" }, { uid: true }));
       await client.messageFlagsAdd(String(flagUid), ["\\Flagged"], { uid: true });
       run = await mbsync();
       expect(run.status, run.out).toBe(0);
-      const [alphaUid] = await client.search({ subject: "Alpha" }, { uid: true });
+      const [alphaUid] = present(await client.search({ subject: "Alpha" }, { uid: true }));
       const remoteAlpha = await client.fetchOne(String(alphaUid), { flags: true }, { uid: true });
       expect(remoteAlpha && remoteAlpha.flags!.has("\\Seen")).toBe(true);
       expect(local("INBOX").find((m) => subjectOf(m.text) === "Beta")!.flags).toContain("F");
 
       // Moved to Trash on the server: the Maildir follows.
-      const [betaUid] = await client.search({ subject: "Beta" }, { uid: true });
+      const [betaUid] = present(await client.search({ subject: "Beta" }, { uid: true }));
       await client.messageMove(String(betaUid), "Trash", { uid: true });
       run = await mbsync();
       expect(run.status, run.out).toBe(0);

@@ -116,7 +116,8 @@ describe("IMAP login refusals", () => {
       .where("subject", "=", `smtp-auth-fail:addr:${victim.address}`)
       .executeTakeFirst();
     expect(counted?.count).toBe(1);
-    for (let i = 0; i < 4; i++) expect(await imap.command(`f${i}`, `LOGIN ${victim.address} nope${i}`)).toMatch(/NO \[AUTHENTICATIONFAILED\]/);
+    for (let i = 0; i < 4; i++)
+      expect(await imap.command(`f${i}`, `LOGIN ${victim.address} nope${i}`)).toMatch(/NO \[AUTHENTICATIONFAILED\]/);
     // Blocked now: even the right password is refused, without a check.
     expect(await imap.command("f9", `LOGIN ${victim.address} securePass123`)).toMatch(/^f9 NO \[UNAVAILABLE\]/m);
     const plain = Buffer.from(`\0${victim.address}\0securePass123`).toString("base64");

@@ -106,3 +106,9 @@ export class RawImap {
     this.socket.destroy();
   }
 }
+
+/** imapflow answers `false` where a command found nothing: here that fails the test. */
+export function present<T>(value: T | false | undefined | null): T {
+  expect(value, "imapflow returned nothing").toBeTruthy();
+  return value as T;
+}

@@ -136,7 +136,12 @@ async function loadRaw(session: ImapSession, rows: MessageMeta[], need: RawNeed)
     const head = heads.get(row.contentId);
     return head !== undefined && head.length < row.size && findBodyStart(head, 0, head.length) >= head.length;
   });
-  if (cut.length > 0) for (const [id, raw] of await rawContents(db, cut.map((row) => row.contentId))) heads.set(id, raw);
+  if (cut.length > 0)
+    for (const [id, raw] of await rawContents(
+      db,
+      cut.map((row) => row.contentId),
+    ))
+      heads.set(id, raw);
   return heads;
 }
 

@@ -22,14 +22,25 @@ export async function createFolder(
   const levels = name.split(DELIMITER);
   const names = levels.map((_, i) => levels.slice(0, i + 1).join(DELIMITER));
   return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom("folders").select("name").where("mailbox_id", "=", mailbox.id).where("name", "in", names).execute();
+    const existing = await trx
+      .selectFrom("folders")
+      .select("name")
+      .where("mailbox_id", "=", mailbox.id)
+      .where("name", "in", names)
+      .execute();
     const have = new Set(existing.map((row) => row.name));
     if (have.has(name)) return { ok: false, code: "ALREADYEXISTS", text: `Mailbox ${name} already exists` };
     const rows = names
       .filter((n) => !have.has(n))
       .map((n) => ({ id: newId("folder"), tenant_id: mailbox.tenantId, mailbox_id: mailbox.id, name: n }));
-    const inserted = await trx.insertInto("folders").values(rows).onConflict((oc) => oc.doNothing()).returning("name").execute();
-    if (!inserted.some((row) => row.name === name)) return { ok: false, code: "ALREADYEXISTS", text: `Mailbox ${name} already exists` };
+    const inserted = await trx
+      .insertInto("folders")
+      .values(rows)
+      .onConflict((oc) => oc.doNothing())
+      .returning("name")
+      .execute();
+    if (!inserted.some((row) => row.name === name))
+      return { ok: false, code: "ALREADYEXISTS", text: `Mailbox ${name} already exists` };
     return { ok: true };
   });
 }
@@ -59,7 +70,12 @@ export async function renameFolder(db: Executor, mailboxId: string, from: string
       .forUpdate()
       .executeTakeFirst();
     if (!source) return { ok: false, code: "NONEXISTENT", text: `No mailbox ${from}` };
-    const clash = await trx.selectFrom("folders").select("id").where("mailbox_id", "=", mailboxId).where("name", "=", to).executeTakeFirst();
+    const clash = await trx
+      .selectFrom("folders")
+      .select("id")
+      .where("mailbox_id", "=", mailboxId)
+      .where("name", "=", to)
+      .executeTakeFirst();
     if (clash) return { ok: false, code: "ALREADYEXISTS", text: `Mailbox ${to} already exists` };
     const prefix = `${from}${DELIMITER}`;
     await sql`
@@ -69,7 +85,12 @@ export async function renameFolder(db: Executor, mailboxId: string, from: string
   });
 }
 
-export async function setSubscribed(db: Executor, mailboxId: string, name: string, subscribed: boolean): Promise<FolderChangeResult> {
+export async function setSubscribed(
+  db: Executor,
+  mailboxId: string,
+  name: string,
+  subscribed: boolean,
+): Promise<FolderChangeResult> {
   const result = await db
     .updateTable("folders")
     .set({ subscribed })

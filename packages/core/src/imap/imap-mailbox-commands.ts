@@ -1,13 +1,26 @@
-import { sql } from "kysely";
 import { expungeMessages } from "../folders/folder-messages.js";
 import type { StatusItem } from "./command-types.js";
 import { createFolder, deleteFolder, renameFolder, setSubscribed, type FolderChangeResult } from "./imap-folders.js";
 import type { CommandOf, HandlerTable, ImapSession } from "./imap-session.js";
 import { SelectedFolder } from "./imap-selected-folder.js";
-import { findFolderByName, firstUnseenUid, folderCounts, listFolderInfos, type FolderInfo } from "./imap-store.js";
+import {
+  findFolderByName,
+  firstUnseenUid,
+  folderCounts,
+  hasDeletedMessages,
+  listFolderInfos,
+  type FolderInfo,
+} from "./imap-store.js";
 import { joinListReference, listPatternMatcher } from "./mailbox-pattern.js";
 import { mailboxNameProblem } from "./mailbox-name.js";
-import { existsResponse, flagsResponse, listResponse, recentResponse, statusDataResponse, statusResponse } from "./response-writer.js";
+import {
+  existsResponse,
+  flagsResponse,
+  listResponse,
+  recentResponse,
+  statusDataResponse,
+  statusResponse,
+} from "./response-writer.js";
 
 export const DELIMITER = "/";
 export const SYSTEM_FLAGS = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
@@ -33,7 +46,12 @@ export const MAILBOX_HANDLERS: HandlerTable = {
     await answer(session, command, result, "RENAME completed");
   },
   SUBSCRIBE: async (session, command) => {
-    await answer(session, command, await setSubscribed(session.deps.db, owner(session).id, command.mailbox, true), "SUBSCRIBE completed");
+    await answer(
+      session,
+      command,
+      await setSubscribed(session.deps.db, owner(session).id, command.mailbox, true),
+      "SUBSCRIBE completed",
+    );
   },
   UNSUBSCRIBE: async (session, command) => {
     const result = await setSubscribed(session.deps.db, owner(session).id, command.mailbox, false);
@@ -48,7 +66,9 @@ export const MAILBOX_HANDLERS: HandlerTable = {
       await session.send(listResponse("LIST", ["\\Noselect"], DELIMITER, ""));
       return session.ok(command, "LIST completed");
     }
-    const matchers = command.patterns.map((p) => listPatternMatcher(joinListReference(command.reference, p, DELIMITER), DELIMITER));
+    const matchers = command.patterns.map((p) =>
+      listPatternMatcher(joinListReference(command.reference, p, DELIMITER), DELIMITER),
+    );
     for (const folder of folders) {
       if (!matchers.some((matches) => matches(folder.name))) continue;
       if ((subscribedOnly && !folder.subscribed) || (specialOnly && !folder.specialUse)) continue;
@@ -80,7 +100,12 @@ export const MAILBOX_HANDLERS: HandlerTable = {
       if (item === "HIGHESTMODSEQ") return folder.highestModseq;
       return 0;
     };
-    await session.send(statusDataResponse(folder.name, command.items.map((item) => [item, value(item)] as const)));
+    await session.send(
+      statusDataResponse(
+        folder.name,
+        command.items.map((item) => [item, value(item)] as const),
+      ),
+    );
     await session.ok(command, "STATUS completed");
   },
   CHECK: async (session, command) => {
@@ -89,7 +114,8 @@ export const MAILBOX_HANDLERS: HandlerTable = {
   CLOSE: async (session, command) => {
     const selected = session.selected!;
     // CLOSE expunges silently (RFC 3501 6.4.2): no EXPUNGE responses.
-    if (!selected.readOnly && (await hasDeleted(session, selected.folder.id))) await expungeMessages(session.deps, selected.folder.id);
+    if (!selected.readOnly && (await hasDeletedMessages(session.deps.db, selected.folder.id)))
+      await expungeMessages(session.deps, selected.folder.id);
     await session.select(null);
     await session.tagged(command.tag, "OK", "CLOSE completed");
   },
@@ -149,11 +175,4 @@ function listAttributes(folder: FolderInfo, all: readonly FolderInfo[]): string[
 function childAttributes(folder: FolderInfo, all: readonly FolderInfo[]): string[] {
   const prefix = `${folder.name}${DELIMITER}`;
   return [all.some((other) => other.name.startsWith(prefix)) ? "\\HasChildren" : "\\HasNoChildren"];
-}
-
-async function hasDeleted(session: ImapSession, folderId: string): Promise<boolean> {
-  const row = await sql<{ one: number }>`select 1 as one from messages where folder_id = ${folderId} and deleted limit 1`.execute(
-    session.deps.db,
-  );
-  return row.rows.length > 0;
 }

@@ -19,7 +19,10 @@ const CHARSETS = ["UTF-8", "US-ASCII"];
 export const SEARCH_HANDLERS: HandlerTable = {
   SEARCH: async (session, command) => {
     if (command.charset !== null && !CHARSETS.includes(command.charset)) {
-      return session.tagged(command.tag, "NO", `Unsupported charset ${command.charset}`, { name: "BADCHARSET", charsets: CHARSETS });
+      return session.tagged(command.tag, "NO", `Unsupported charset ${command.charset}`, {
+        name: "BADCHARSET",
+        charsets: CHARSETS,
+      });
     }
     const selected = session.selected!;
     const condition = all(command.criteria.map((key) => searchCondition(key, selected)));

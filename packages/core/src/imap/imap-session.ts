@@ -130,7 +130,11 @@ export class ImapSession {
   private newReader(): CommandReader {
     const { imap, smtp } = this.deps.config;
     const literal = this.mailbox ? smtp.maxMessageBytes : imap.maxPreauthLiteralBytes;
-    return new CommandReader({ maxLineLength: imap.maxLineBytes, maxLiteralSize: literal, maxCommandSize: imap.maxLineBytes + literal });
+    return new CommandReader({
+      maxLineLength: imap.maxLineBytes,
+      maxLiteralSize: literal,
+      maxCommandSize: imap.maxLineBytes + literal,
+    });
   }
 
   /** Greets the client and starts reading its commands. */

@@ -1,4 +1,11 @@
-import { appendMessage, copyMessages, expungeMessages, moveMessages, storeFlags, type FlagChange } from "../folders/folder-messages.js";
+import {
+  appendMessage,
+  copyMessages,
+  expungeMessages,
+  moveMessages,
+  storeFlags,
+  type FlagChange,
+} from "../folders/folder-messages.js";
 import { fetchResponse } from "./fetch-response.js";
 import type { CommandOf, HandlerTable, ImapSession } from "./imap-session.js";
 import { findFolderByName } from "./imap-store.js";
@@ -31,7 +38,9 @@ export const STORE_HANDLERS: HandlerTable = {
       await session.send(fetchResponse(n, entries));
     }
     if (result.failedUnchangedSince.length > 0) {
-      const numbers = command.uid ? result.failedUnchangedSince : result.failedUnchangedSince.map((uid) => selected.sequenceOf(uid));
+      const numbers = command.uid
+        ? result.failedUnchangedSince
+        : result.failedUnchangedSince.map((uid) => selected.sequenceOf(uid));
       return session.ok(command, "Some messages were modified", { name: "MODIFIED", numbers });
     }
     await session.ok(command, "STORE completed");

@@ -83,17 +83,17 @@ export async function findFolderById(db: Executor, folderId: string): Promise<Fo
 }
 
 export async function listFolderInfos(db: Executor, mailboxId: string): Promise<FolderInfo[]> {
-  const rows = await db.selectFrom("folders").select(FOLDER_COLUMNS).where("mailbox_id", "=", mailboxId).orderBy("name").execute();
+  const rows = await db
+    .selectFrom("folders")
+    .select(FOLDER_COLUMNS)
+    .where("mailbox_id", "=", mailboxId)
+    .orderBy("name")
+    .execute();
   return rows.map(toFolderInfo);
 }
 
 /** Every UID of the folder above `after` and up to `maxUid`, ascending, read a page at a time. */
-export async function folderUids(
-  db: Executor,
-  folderId: string,
-  maxUid = Number.MAX_SAFE_INTEGER,
-  after = 0,
-): Promise<number[]> {
+export async function folderUids(db: Executor, folderId: string, maxUid = Number.MAX_SAFE_INTEGER, after = 0): Promise<number[]> {
   const uids: number[] = [];
   for (;;) {
     const rows = await db
@@ -145,7 +145,20 @@ export async function messagesByUid(db: Executor, folderId: string, uids: readon
   if (uids.length === 0) return [];
   const rows = await db
     .selectFrom("messages")
-    .select(["uid", "id", "content_id", "modseq", "size", "received_at", "seen", "answered", "flagged", "deleted", "draft", "keywords"])
+    .select([
+      "uid",
+      "id",
+      "content_id",
+      "modseq",
+      "size",
+      "received_at",
+      "seen",
+      "answered",
+      "flagged",
+      "deleted",
+      "draft",
+      "keywords",
+    ])
     .where("folder_id", "=", folderId)
     .where(sql<boolean>`uid = any(${uids.map(String)}::bigint[])`)
     .orderBy("uid")
@@ -183,10 +196,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
 export async function folderCounts(db: Executor, folderId: string): Promise<{ messages: number; unseen: number }> {
   const row = await db
     .selectFrom("messages")
-    .select((eb) => [
-      eb.fn.countAll<string>().as("messages"),
-      sql<string>`count(*) filter (where not seen)`.as("unseen"),
-    ])
+    .select((eb) => [eb.fn.countAll<string>().as("messages"), sql<string>`count(*) filter (where not seen)`.as("unseen")])
     .where("folder_id", "=", folderId)
     .executeTakeFirstOrThrow();
   return { messages: Number(row.messages), unseen: Number(row.unseen) };
@@ -205,8 +215,25 @@ export async function firstUnseenUid(db: Executor, folderId: string): Promise<nu
   return row ? Number(row.uid) : null;
 }
 
+/** Whether any message of the folder is flagged \Deleted (CLOSE has nothing to expunge otherwise). */
+export async function hasDeletedMessages(db: Executor, folderId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("messages")
+    .select("id")
+    .where("folder_id", "=", folderId)
+    .where("deleted", "=", true)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** UIDs of messages matching an SQL condition over `m` (messages) and `c` (message_contents). */
-export async function searchUids(db: Executor, folderId: string, condition: RawBuilder<boolean>, maxUid: number): Promise<number[]> {
+export async function searchUids(
+  db: Executor,
+  folderId: string,
+  condition: RawBuilder<boolean>,
+  maxUid: number,
+): Promise<number[]> {
   const result = await sql<{ uid: string }>`
     select m.uid from messages m join message_contents c on c.id = m.content_id
     where m.folder_id = ${folderId} and m.uid <= ${maxUid} and (${condition})
