@@ -12,6 +12,7 @@ import {
   type Core,
   type DatabaseHandle,
   type DeliveryWorker,
+  type ImapServer,
   type Logger,
   type SmtpListenerStats,
   type WebhookWorker,
@@ -56,6 +57,8 @@ export interface RunningMailroom {
   pop3sPort: number | null;
   /** Sessions open on the POP3 listeners now. */
   pop3Stats(): { sessions: number };
+  /** The IMAP listeners (plain/STARTTLS port, and the TLS port when a certificate is configured). */
+  imap: ImapServer;
   /** Sessions and message memory of the two SMTP listeners now. */
   smtpStats(): { mx: SmtpListenerStats; submission: SmtpListenerStats };
   stop(): Promise<void>;
@@ -126,6 +129,9 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       : undefined;
     const submission = await core.sending.startSubmission(tls);
     stops.unshift(() => submission.close());
+    const imap = await core.receiving.startImap(tls);
+    // Sessions get `* BYE` before the database goes.
+    stops.unshift(() => imap.close());
     const mx = await core.receiving.startReceiver();
     // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
     stops.unshift(() => mx.close());
@@ -151,6 +157,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       pop3Port: pop3.port,
       pop3sPort: pop3.tlsPort,
       pop3Stats: () => pop3.stats(),
+      imap,
       smtpStats: () => ({ mx: mx.stats(), submission: submission.stats() }),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();

@@ -212,6 +212,16 @@ export const configSchema = z
     MAILROOM_POP3_CONNECTIONS_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(120),
     /** RFC 1939 asks for at least 10 minutes; shorter values exist for tests. */
     MAILROOM_POP3_IDLE_TIMEOUT_S: wholeNumber(1, 86_400, " (seconds)").default(600),
+    // IMAP (mail clients)
+    IMAP_PORT: port.default(2143),
+    /** Implicit TLS; only listened on when SMTP_TLS_CERT/SMTP_TLS_KEY are set. */
+    IMAPS_PORT: port.default(2993),
+    IMAP_HOST: z.string().min(1).default("127.0.0.1"),
+    MAILROOM_IMAP_MAX_SESSIONS: wholeNumber(1, 100_000).default(500),
+    MAILROOM_IMAP_MAX_SESSIONS_PER_IP: wholeNumber(1, 100_000).default(20),
+    /** RFC 3501 5.4: an inactivity autologout timer must be at least 30 minutes (tests shorten it). */
+    MAILROOM_IMAP_IDLE_TIMEOUT_S: wholeNumber(1, 86_400, " (seconds)").default(1800),
+    MAILROOM_IMAP_MAX_LINE_BYTES: wholeNumber(1024, 16 * MIB, " (bytes)").default(64 * 1024),
     // sending
     SMTP_RELAY_URL: relayUrl.optional(),
     MAILROOM_MAX_DELIVERY_HOURS: z.coerce.number().positive("must be more than 0").default(48),
@@ -294,6 +304,7 @@ export interface MailroomConfig {
     tlsPort: number | null;
     limits: Pop3Limits;
   };
+  imap: ImapConfig;
   sending: {
     /** The smarthost every remote recipient goes through; null = each recipient domain's MX. */
     relay: { host: string; port: number; secure: boolean; user: string | null; pass: string | null } | null;
@@ -372,6 +383,27 @@ export interface Pop3Limits {
   idleTimeoutMs: number;
 }
 
+/** The IMAP listeners; TLS material is config.smtp.tls (the same certificate serves every mail port). */
+export interface ImapConfig {
+  host: string;
+  port: number;
+  /** Implicit-TLS port, listened on only when config.smtp.tls is set. */
+  tlsPort: number;
+  /** Sessions open at once on one listener. */
+  maxSessions: number;
+  /** Sessions open at once from one client address (IPv6: one /64) on one listener. */
+  maxSessionsPerIp: number;
+  /** A session that sends nothing for this long (IDLE included) gets BYE. */
+  idleTimeoutMs: number;
+  /** Bytes of one command line outside literals. */
+  maxLineBytes: number;
+  /** Bytes of one literal before login (LOGIN, AUTHENTICATE); after login, the message size limit. */
+  maxPreauthLiteralBytes: number;
+}
+
+/** A literal before login carries at most a user name or password. */
+export const IMAP_PREAUTH_LITERAL_BYTES = 4096;
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
@@ -420,6 +452,16 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
         connectionsPerIpPerMinute: c.MAILROOM_POP3_CONNECTIONS_PER_IP_PER_MINUTE,
         idleTimeoutMs: c.MAILROOM_POP3_IDLE_TIMEOUT_S * 1000,
       },
+    },
+    imap: {
+      host: c.IMAP_HOST,
+      port: c.IMAP_PORT,
+      tlsPort: c.IMAPS_PORT,
+      maxSessions: c.MAILROOM_IMAP_MAX_SESSIONS,
+      maxSessionsPerIp: c.MAILROOM_IMAP_MAX_SESSIONS_PER_IP,
+      idleTimeoutMs: c.MAILROOM_IMAP_IDLE_TIMEOUT_S * 1000,
+      maxLineBytes: c.MAILROOM_IMAP_MAX_LINE_BYTES,
+      maxPreauthLiteralBytes: IMAP_PREAUTH_LITERAL_BYTES,
     },
     sending: {
       relay: c.SMTP_RELAY_URL ?? null,

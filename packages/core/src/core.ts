@@ -47,6 +47,7 @@ import { listSentMessages } from "./sending/sent-list.service.js";
 import type { SentListQuery } from "./delivery/sent-list.repository.js";
 import { startSubmissionServer } from "./smtp/submission-server.js";
 import { startPop3Server, type Pop3ListenOn } from "./pop3/pop3-server.js";
+import { startImapServer, type ImapListenOptions } from "./imap/imap-server.js";
 import {
   deleteMessage,
   getAttachment,
@@ -203,6 +204,9 @@ export async function createCore(deps: CoreDeps) {
       startReceiver: (listenOn?: { host: string; port: number }) => startSmtpReceiver(deps, newMail, messageMemory, listenOn),
       /** The recipient rule the MX, the send API and submission share. */
       decideRecipients: (addresses: readonly string[]) => decideRecipients(deps, addresses),
+      /** IMAP on config.imap (plain with STARTTLS, and implicit TLS when `tls` is given); close() it to stop. */
+      startImap: (tls?: { key: Buffer; cert: Buffer }, listenOn?: ImapListenOptions) =>
+        startImapServer(deps, newMail, tls, listenOn),
       /** Ends pending waits (503) so shutdown need not sit out their timeouts. */
       closeWaits: () => newMail.close(),
     },

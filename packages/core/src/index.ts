@@ -15,6 +15,7 @@ export type { RemoteTransport, RemoteEnvelope } from "./delivery/remote-transpor
 export type { AttemptOutcome } from "./delivery/retry-schedule.js";
 export type { SubmissionServer } from "./smtp/submission-server.js";
 export type { Pop3Server } from "./pop3/pop3-server.js";
+export type { ImapServer } from "./imap/imap-server.js";
 export type {
   MessageSummary,
   MessageDetail,
