@@ -113,7 +113,7 @@ describe("IMAP login refusals", () => {
     const counted = await server.app.database.db
       .selectFrom("rate_limit_windows")
       .select("count")
-      .where("subject", "=", `smtp-auth-fail:addr:${victim.address}`)
+      .where("subject", "=", `mailbox-login-fail:addr:${victim.address}`)
       .executeTakeFirst();
     expect(counted?.count).toBe(1);
     for (let i = 0; i < 4; i++)

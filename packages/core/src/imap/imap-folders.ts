@@ -39,7 +39,14 @@ async function folderNamed(deps: CoreDeps, owner: Owner, name: string): Promise<
   return folder;
 }
 
-export function createFolder(deps: CoreDeps, owner: Owner, name: string): Promise<FolderChangeResult> {
+/** The folder and, as RFC 3501 6.3.3 suggests, any missing parent (`a/b/c`: `a`, `a/b` too). */
+export async function createFolder(deps: CoreDeps, owner: Owner, name: string): Promise<FolderChangeResult> {
+  const levels = name.split("/");
+  for (let depth = 1; depth < levels.length; depth++) {
+    const parent = levels.slice(0, depth).join("/");
+    const made = await asResult(() => folders.createFolder(deps, owner.tenantId, owner.id, parent));
+    if (!made.ok && made.code !== "ALREADYEXISTS") return made;
+  }
   return asResult(() => folders.createFolder(deps, owner.tenantId, owner.id, name));
 }
 
