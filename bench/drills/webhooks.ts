@@ -10,7 +10,7 @@ import type { DrillContext, DrillResult } from "./run.js";
 const WEBHOOK_ENV = { MAILROOM_WEBHOOK_ALLOW_PRIVATE: "true" };
 
 /** Every page of a cursor-paged list, through the API (works on PGlite while the server runs). */
-async function allPages<T>(server: Mailroom, key: string, path: string, key_: "data" | "messages"): Promise<T[]> {
+async function allPages<T>(server: Mailroom, key: string, path: string, key_: "events" | "messages"): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | null = null;
   do {
@@ -84,7 +84,7 @@ export async function webhooksKill(ctx: DrillContext, kind: "postgres" | "pglite
       live,
       tenant.apiKey,
       "/events?type=message.received",
-      "data",
+      "events",
     );
     const eventOf = new Map(received.map((e) => [e.data.message_id, e.id]));
     const withoutEvent = stored.filter((m) => !eventOf.has(m.id)).length;
