@@ -32,7 +32,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   logger.info(
-    { ms: Math.round(performance.now() - startedAt), port: app.httpPort, smtpPort: app.smtpPort, pop3Port: app.pop3Port },
+    {
+      ms: Math.round(performance.now() - startedAt),
+      port: app.httpPort,
+      smtpPort: app.smtpPort,
+      imapPort: app.imap.port,
+      pop3Port: app.pop3Port,
+    },
     "mailroom started",
   );
 

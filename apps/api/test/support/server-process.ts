@@ -8,6 +8,8 @@ const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 export interface ServerProcess {
   child: ChildProcess;
   port: number;
+  /** The MX's port (SMTP_PORT, random unless given). */
+  smtpPort: number;
   url: string;
   /** Every line the process has logged so far (stdout and stderr). */
   output(): string;
@@ -38,10 +40,12 @@ export async function startServerProcess(env: Record<string, string | undefined>
     SUBMISSION_PORT: "0",
     POP3_PORT: "0",
     POP3S_PORT: "0",
+    IMAP_PORT: "0",
+    IMAPS_PORT: "0",
     LOG_LEVEL: "info",
     ...env,
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<{ port: number; smtpPort: number }>((resolve, reject) => {
     const timer =
       timeoutMs === undefined
         ? undefined
@@ -51,7 +55,7 @@ export async function startServerProcess(env: Record<string, string | undefined>
         if (!line.includes('"mailroom started"')) continue;
         clearTimeout(timer);
         child.stdout!.off("data", check);
-        resolve((JSON.parse(line) as { port: number }).port);
+        resolve(JSON.parse(line) as { port: number; smtpPort: number });
         return;
       }
     };
@@ -61,9 +65,11 @@ export async function startServerProcess(env: Record<string, string | undefined>
       reject(new Error(`server exited with ${code} before starting:\n${output()}`));
     });
   });
+  const { port, smtpPort } = ports;
   return {
     child,
     port,
+    smtpPort,
     url: `http://127.0.0.1:${port}`,
     output,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
