@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Tools for `pnpm bench` and `pnpm drill`; safe to run again (each step is skipped when done).
 #   - wrk (HTTP load) from Debian
+#   - Dovecot's IMAP server from Debian (dovecot-imapd), the peer of the imap group: the bench runs
+#     it as its own child process with its own config file; the system service is never used
 #   - Postfix's smtp-source and smtp-sink, unpacked from Debian's postfix package into
 #     bench/.tools/postfix WITHOUT installing or running a mail system
 # Haraka, smtp-server, nodemailer and pg come from bench/package.json (pnpm install).
@@ -24,6 +26,12 @@ if ! command -v wrk >/dev/null 2>&1; then
   echo "setup: installing wrk" >&2
   apt_update_once
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+fi
+
+if [ ! -x /usr/sbin/dovecot ]; then
+  echo "setup: installing dovecot-imapd" >&2
+  apt_update_once
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq dovecot-imapd >/dev/null
 fi
 
 if [ ! -x "$postfix_dir/usr/sbin/smtp-source" ] || [ ! -x "$postfix_dir/usr/sbin/smtp-sink" ]; then
@@ -57,4 +65,4 @@ if [ ! -f "$here/node_modules/Haraka/package.json" ]; then
   exit 1
 fi
 
-echo "setup: wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), smtp-source and smtp-sink in $postfix_dir, Haraka $(node -p "require('$here/node_modules/Haraka/package.json').version")" >&2
+echo "setup: wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), Dovecot $(/usr/sbin/dovecot --version | awk '{print $1}'), smtp-source and smtp-sink in $postfix_dir, Haraka $(node -p "require('$here/node_modules/Haraka/package.json').version")" >&2

@@ -1,7 +1,7 @@
 // pnpm bench: every benchmark, then ONE table (ours, the peer's figure from the same run, ratio,
 // target, met/missed). Not part of pnpm test or CI.
 //   pnpm bench                       everything (about 15 minutes on 2 cores)
-//   pnpm bench --only inbound,api    some groups: inbound, api, outbound, startup, cli, events
+//   pnpm bench --only inbound,api    some groups: inbound, api, outbound, startup, cli, events, imap
 //   BENCH_SCALE=0.02 pnpm bench      a trial of the scripts: every count and duration scaled down
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -10,6 +10,7 @@ import { api } from "./benchmarks/api.js";
 import { cli } from "./benchmarks/cli.js";
 import { events } from "./benchmarks/events.js";
 import type { BenchContext } from "./benchmarks/context.js";
+import { imap } from "./benchmarks/imap.js";
 import { inbound } from "./benchmarks/inbound.js";
 import { outbound } from "./benchmarks/outbound.js";
 import { startup } from "./benchmarks/startup.js";
@@ -19,7 +20,7 @@ import { assertBuilt, serverPeaks } from "./lib/mailroom.js";
 import { errorRow, renderTable, type Row } from "./lib/table.js";
 import { startHaraka, startSmtpSink } from "./lib/tools.js";
 
-const groups: Record<string, (ctx: BenchContext) => Promise<Row[]>> = { inbound, api, outbound, startup, cli, events };
+const groups: Record<string, (ctx: BenchContext) => Promise<Row[]>> = { inbound, api, outbound, startup, cli, events, imap };
 const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? "").split(",") : Object.keys(groups);
 for (const name of only) if (!groups[name]) throw new Error(`unknown group "${name}" (known: ${Object.keys(groups).join(", ")})`);

@@ -23,12 +23,16 @@ function wrap(text: string): string {
 
 /**
  * A real-looking message: varied text, an HTML alternative, and every `attachEvery`-th one a 100 KB
- * attachment (random bytes, base64: incompressible, unlike smtp-source's body).
+ * attachment (random bytes, base64: incompressible, unlike smtp-source's body). `extraText` ends the
+ * plain-text part (a word for a search to find).
  */
-export function realLookingMessage(i: number, o: { from: string; to: string; messageId: string; attachEvery?: number }): Buffer {
+export function realLookingMessage(
+  i: number,
+  o: { from: string; to: string; messageId: string; attachEvery?: number; extraText?: string },
+): Buffer {
   const boundary = `b_${i}_${randomBytes(6).toString("hex")}`;
   const alt = `a_${boundary}`;
-  const text = wrap(words(150 + (i % 7) * 60, i));
+  const text = wrap(words(150 + (i % 7) * 60, i) + (o.extraText ? ` ${o.extraText}` : ""));
   const html = `<html><body><p>${words(120 + (i % 5) * 50, i + 7)}</p><ul><li>${words(8, i + 1)}</li><li>${words(9, i + 2)}</li></ul></body></html>`;
   const attach = o.attachEvery !== undefined && i % o.attachEvery === 0;
   const parts = [

@@ -7,6 +7,8 @@ export interface Row {
   /** The peer or baseline compared with, e.g. "Haraka". */
   peer?: string | undefined;
   peerValue?: number | undefined;
+  /** Shown instead of ours/peer, e.g. peer time / our time for rows in milliseconds. */
+  ratio?: number | undefined;
   unit: string;
   target: string;
   status: Status;
@@ -30,6 +32,7 @@ export function judge(
 }
 
 export function ratioOf(row: Row): string {
+  if (row.ratio !== undefined) return Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : "—";
   if (row.ours === undefined || !row.peerValue) return "—";
   return `${(row.ours / row.peerValue).toFixed(2)}×`;
 }
