@@ -1,6 +1,28 @@
 import { expect } from "vitest";
 import type { TestServer } from "./test-server.js";
 
+/**
+ * Waits until every transaction that began before this call has ended. The log is read gap-free:
+ * an event becomes visible once no older transaction is still running — on the whole PostgreSQL
+ * server, so another test file's open transaction can hold a just-written event back for a moment.
+ */
+export async function settled(server: TestServer, timeoutMs = 30_000): Promise<void> {
+  const db = server.app.core.deps.db;
+  const now = await db
+    .selectNoFrom((eb) => eb.cast<string>(eb.fn("pg_current_xact_id"), "text").as("x"))
+    .executeTakeFirstOrThrow();
+  const mark = BigInt(now.x);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const horizon = await db
+      .selectNoFrom((eb) => eb.cast<string>(eb.fn("pg_snapshot_xmin", [eb.fn("pg_current_snapshot")]), "text").as("m"))
+      .executeTakeFirstOrThrow();
+    if (BigInt(horizon.m) > mark) return;
+    if (Date.now() > deadline) throw new Error("a transaction older than the test's change is still running");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export interface ListedEvent {
   id: string;
   type: string;
@@ -10,6 +32,7 @@ export interface ListedEvent {
 
 /** GET /events with `query` (e.g. "?type=mailbox.created"), expecting 200. */
 export async function listEvents(server: TestServer, key: string, query = ""): Promise<ListedEvent[]> {
+  await settled(server);
   const res = await server.call("GET", `/api/v1/events${query}`, { key });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.events;
@@ -17,6 +40,7 @@ export async function listEvents(server: TestServer, key: string, query = ""): P
 
 /** Every event of the tenant, following next_cursor. */
 export async function allEvents(server: TestServer, key: string, query = ""): Promise<ListedEvent[]> {
+  await settled(server);
   const out: ListedEvent[] = [];
   let cursor: string | null = null;
   do {
