@@ -52,7 +52,7 @@ export class WebhookSender {
       "content-length": String(Buffer.byteLength(body)),
       "user-agent": USER_AGENT,
     };
-    const outcome = await this.post(url, target, headers, body, Math.max(1, timeoutMs - elapsed()));
+    const outcome = await this.post(url, target, headers, body, { remainingMs: Math.max(1, timeoutMs - elapsed()), timeoutMs });
     const durationMs = elapsed();
     if ("error" in outcome) return { at, success: false, httpStatus: null, durationMs, error: outcome.error };
     const { status, excerpt, location } = outcome;
@@ -74,7 +74,7 @@ export class WebhookSender {
     target: { address: string; family: 4 | 6 },
     headers: Record<string, string>,
     body: string,
-    timeoutMs: number,
+    deadline: { remainingMs: number; timeoutMs: number },
   ): Promise<{ status: number; excerpt: string; location: string | undefined } | { error: string }> {
     return new Promise((resolve) => {
       const secure = url.protocol === "https:";
@@ -97,12 +97,13 @@ export class WebhookSender {
           resolve({ error: error ?? "no response" });
         }
       };
-      // One deadline for the whole attempt: connecting, sending, and reading the answer.
+      // One deadline for the whole attempt (the target check included): connecting, sending, and
+      // reading the answer; the message names the attempt's timeout, not what was left of it.
       const timer = setTimeout(() => {
-        const reason = `timed out after ${timeoutMs} ms`;
+        const reason = `timed out after ${deadline.timeoutMs} ms`;
         finish(reason);
         request.destroy(new Error(reason));
-      }, timeoutMs);
+      }, deadline.remainingMs);
       request.on("response", (res) => {
         response = { status: res.statusCode ?? 0, chunks: [], bytes: 0, location: res.headers.location };
         const held = response;
