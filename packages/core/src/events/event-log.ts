@@ -116,6 +116,41 @@ export function isAfter(a: EventPosition, b: EventPosition): boolean {
   return ta > tb || (ta === tb && BigInt(a.seq) > BigInt(b.seq));
 }
 
+/**
+ * Like readEventsAfter for the whole log, but only each event's id and position: for readers that
+ * need no bodies (the webhook dispatcher), so a log of large message.received events is cheap to pass.
+ */
+export async function readEventIdsAfter(
+  db: Executor,
+  after: EventPosition,
+  limit: number,
+): Promise<{ ids: string[]; position: EventPosition }> {
+  const rows = await db
+    .selectFrom("events")
+    .select(["id", "txid", "seq"])
+    .where(sql<boolean>`(txid, seq) > (${after.txid}::bigint, ${after.seq}::bigint)`)
+    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`)
+    .orderBy("txid")
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+  const last = rows.at(-1);
+  return { ids: rows.map((r) => r.id), position: last ? positionOf(last) : after };
+}
+
+/** The position of the newest event no running transaction can still precede; undefined for an empty log. */
+export async function visibleLogEnd(db: Executor): Promise<EventPosition | undefined> {
+  const row = await db
+    .selectFrom("events")
+    .select(["txid", "seq"])
+    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`)
+    .orderBy("txid", "desc")
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? positionOf(row) : undefined;
+}
+
 export function positionOf(row: Pick<EventRow, "txid" | "seq">): EventPosition {
   return { txid: String(row.txid), seq: String(row.seq) };
 }

@@ -1,6 +1,12 @@
 import type { Executor } from "../db/database.js";
-import { readEventsAfter } from "../events/event-log.js";
-import { insertDeliveries, lockDispatchCursor, matchNewEvents, moveDispatchCursor } from "./webhook.repository.js";
+import { isAfter, readEventIdsAfter, visibleLogEnd } from "../events/event-log.js";
+import {
+  anyEnabledEndpoint,
+  insertDeliveries,
+  lockDispatchCursor,
+  matchNewEvents,
+  moveDispatchCursor,
+} from "./webhook.repository.js";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.js";
 
@@ -24,17 +30,18 @@ export async function dispatchOnce(db: Kysely<Database>, batch = DISPATCH_BATCH)
   return db.transaction().execute(async (trx: Executor) => {
     const cursor = await lockDispatchCursor(trx);
     if (!cursor) return { busy: true, events: 0, deliveries: 0 };
-    const { rows, position } = await readEventsAfter(trx, cursor, {}, batch);
-    if (rows.length === 0) return { busy: false, events: 0, deliveries: 0 };
-    const deliveries = await insertDeliveries(
-      trx,
-      await matchNewEvents(
-        trx,
-        rows.map((r) => r.id),
-      ),
-    );
+    // With no enabled endpoint no event can match (an endpoint gets only events from after its
+    // creation, and none while disabled): move past the whole visible log without reading it.
+    if (!(await anyEnabledEndpoint(trx))) {
+      const end = await visibleLogEnd(trx);
+      if (end && isAfter(end, cursor)) await moveDispatchCursor(trx, end);
+      return { busy: false, events: 0, deliveries: 0 };
+    }
+    const { ids, position } = await readEventIdsAfter(trx, cursor, batch);
+    if (ids.length === 0) return { busy: false, events: 0, deliveries: 0 };
+    const deliveries = await insertDeliveries(trx, await matchNewEvents(trx, ids));
     await moveDispatchCursor(trx, position);
-    return { busy: false, events: rows.length, deliveries };
+    return { busy: false, events: ids.length, deliveries };
   });
 }
 

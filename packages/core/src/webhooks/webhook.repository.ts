@@ -178,6 +178,12 @@ export async function lockDispatchCursor(db: Executor): Promise<{ txid: string; 
   return row;
 }
 
+/** Whether any endpoint of any tenant is enabled (the dispatcher has nothing to match otherwise). */
+export async function anyEnabledEndpoint(db: Executor): Promise<boolean> {
+  const row = await db.selectFrom("webhook_endpoints").select("id").where("enabled", "=", true).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function moveDispatchCursor(db: Executor, position: { txid: string; seq: string }): Promise<void> {
   await db
     .updateTable("webhook_dispatch_cursor")
