@@ -79,11 +79,7 @@ export async function readEventsAfter(
   filter: EventFilter,
   limit: number,
 ): Promise<{ rows: EventRow[]; position: EventPosition }> {
-  let q = db
-    .selectFrom("events")
-    .selectAll()
-    .where(sql<boolean>`(txid, seq) > (${after.txid}::bigint, ${after.seq}::bigint)`)
-    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+  let q = visibleAfter(db, after).selectAll();
   if (filter.tenantId !== undefined) q = q.where("tenant_id", "=", filter.tenantId);
   if (filter.types !== undefined && filter.types.length > 0) q = q.where("type", "in", [...filter.types]);
   if (filter.mailboxId !== undefined) q = q.where("mailbox_id", "=", filter.mailboxId);
@@ -125,30 +121,17 @@ export async function readEventIdsAfter(
   after: EventPosition,
   limit: number,
 ): Promise<{ ids: string[]; position: EventPosition }> {
-  const rows = await db
-    .selectFrom("events")
-    .select(["id", "txid", "seq"])
-    .where(sql<boolean>`(txid, seq) > (${after.txid}::bigint, ${after.seq}::bigint)`)
-    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`)
-    .orderBy("txid")
-    .orderBy("seq")
-    .limit(limit)
-    .execute();
+  const rows = await visibleAfter(db, after).select(["id", "txid", "seq"]).orderBy("txid").orderBy("seq").limit(limit).execute();
   const last = rows.at(-1);
   return { ids: rows.map((r) => r.id), position: last ? positionOf(last) : after };
 }
 
-/** The position of the newest event no running transaction can still precede; undefined for an empty log. */
-export async function visibleLogEnd(db: Executor): Promise<EventPosition | undefined> {
-  const row = await db
+/** The log after `after`, as far as no running transaction can still precede it. */
+function visibleAfter(db: Executor, after: EventPosition) {
+  return db
     .selectFrom("events")
-    .select(["txid", "seq"])
-    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`)
-    .orderBy("txid", "desc")
-    .orderBy("seq", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return row ? positionOf(row) : undefined;
+    .where(sql<boolean>`(txid, seq) > (${after.txid}::bigint, ${after.seq}::bigint)`)
+    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
 }
 
 export function positionOf(row: Pick<EventRow, "txid" | "seq">): EventPosition {

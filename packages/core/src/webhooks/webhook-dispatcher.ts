@@ -1,5 +1,5 @@
 import type { Executor } from "../db/database.js";
-import { isAfter, readEventIdsAfter, visibleLogEnd } from "../events/event-log.js";
+import { currentEventPosition, isAfter, readEventIdsAfter } from "../events/event-log.js";
 import {
   anyEnabledEndpoint,
   insertDeliveries,
@@ -33,8 +33,8 @@ export async function dispatchOnce(db: Kysely<Database>, batch = DISPATCH_BATCH)
     // With no enabled endpoint no event can match (an endpoint gets only events from after its
     // creation, and none while disabled): move past the whole visible log without reading it.
     if (!(await anyEnabledEndpoint(trx))) {
-      const end = await visibleLogEnd(trx);
-      if (end && isAfter(end, cursor)) await moveDispatchCursor(trx, end);
+      const end = await currentEventPosition(trx);
+      if (isAfter(end, cursor)) await moveDispatchCursor(trx, end);
       return { busy: false, events: 0, deliveries: 0 };
     }
     const { ids, position } = await readEventIdsAfter(trx, cursor, batch);
