@@ -108,7 +108,9 @@ describe("IMAP login refusals", () => {
   it("a wrong password is NO [AUTHENTICATIONFAILED], counted, and then the address is throttled", async () => {
     await awaitFreshWindow();
     const victim = await newInbox(server);
-    const imap = await RawImap.open(server.app.imap.port);
+    // A client address of its own: failed logins also count per IP, one count for submission, IMAP
+    // and POP3 on the whole database, and other test files log in from 127.0.0.1 meanwhile.
+    const imap = await RawImap.open(server.app.imap.port, "127.0.0.9");
     expect(await imap.login(victim.address, "wrong-password")).toMatch(/^L1 NO \[AUTHENTICATIONFAILED\]/m);
     const counted = await server.app.database.db
       .selectFrom("rate_limit_windows")

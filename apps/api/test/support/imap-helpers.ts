@@ -60,8 +60,9 @@ export class RawImap {
     socket.on("error", () => undefined);
   }
 
-  static async open(port: number): Promise<RawImap> {
-    const socket = connect(port, "127.0.0.1");
+  /** `localAddress`: the source address, e.g. 127.0.0.9 to be a client of its own on Linux loopback. */
+  static async open(port: number, localAddress?: string): Promise<RawImap> {
+    const socket = connect({ port, host: "127.0.0.1", ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
     const raw = new RawImap(socket);
     await raw.until(/^\* OK .*\r\n/m);
