@@ -10,11 +10,11 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { ExitedError, freePort, waitFor } from "./env.js";
+import { freePort } from "./env.js";
 import { procStatusKb, start, type Managed } from "./processes.js";
+import { waitForBanner } from "./tools.js";
 
 export const DOVECOT_BIN = "/usr/sbin/dovecot";
 
@@ -34,27 +34,8 @@ export interface Dovecot {
 }
 
 /** Wait until something on `port` greets with `* OK` (IMAP). */
-export async function waitForImapGreeting(port: number, proc: Managed, timeoutMs = 30_000): Promise<void> {
-  await waitFor(
-    `an IMAP greeting on port ${port}`,
-    () => {
-      if (proc.exited()) return Promise.reject(new ExitedError(`${proc.name} exited:\n${proc.output()}`));
-      return new Promise<boolean>((resolve) => {
-        const socket = connect(port, "127.0.0.1");
-        socket.setTimeout(2000, () => {
-          socket.destroy();
-          resolve(false);
-        });
-        socket.once("data", (d) => {
-          socket.end("a LOGOUT\r\n");
-          resolve(d.toString().startsWith("* OK"));
-        });
-        socket.once("error", () => resolve(false));
-      });
-    },
-    timeoutMs,
-    50,
-  );
+export function waitForImapGreeting(port: number, proc: Managed, timeoutMs = 30_000): Promise<void> {
+  return waitForBanner(port, proc, { greeting: "* OK", goodbye: "a LOGOUT\r\n" }, timeoutMs);
 }
 
 interface RunAs {

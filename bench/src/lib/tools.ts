@@ -14,10 +14,18 @@ export interface SmtpPeer {
   stop(): Promise<void>;
 }
 
-/** Wait until something on `port` greets with 220. */
-export async function waitForGreeting(port: number, proc: Managed, timeoutMs = 30_000): Promise<void> {
+/**
+ * Wait until something on `port` greets with a line starting `greeting`, then say `goodbye` and
+ * hang up: the peers' readiness check (220 for SMTP, `* OK` for IMAP).
+ */
+export async function waitForBanner(
+  port: number,
+  proc: Managed,
+  banner: { greeting: string; goodbye: string },
+  timeoutMs = 30_000,
+): Promise<void> {
   await waitFor(
-    `a 220 greeting on port ${port}`,
+    `a "${banner.greeting}" greeting on port ${port}`,
     () => {
       if (proc.exited()) return Promise.reject(new ExitedError(`${proc.name} exited:\n${proc.output()}`));
       return new Promise<boolean>((resolve) => {
@@ -27,8 +35,8 @@ export async function waitForGreeting(port: number, proc: Managed, timeoutMs = 3
           resolve(false);
         });
         socket.once("data", (d) => {
-          socket.end("QUIT\r\n");
-          resolve(d.toString().startsWith("220"));
+          socket.end(banner.goodbye);
+          resolve(d.toString().startsWith(banner.greeting));
         });
         socket.once("error", () => resolve(false));
       });
@@ -36,6 +44,11 @@ export async function waitForGreeting(port: number, proc: Managed, timeoutMs = 3
     timeoutMs,
     50,
   );
+}
+
+/** Wait until something on `port` greets with 220. */
+export function waitForGreeting(port: number, proc: Managed, timeoutMs = 30_000): Promise<void> {
+  return waitForBanner(port, proc, { greeting: "220", goodbye: "QUIT\r\n" }, timeoutMs);
 }
 
 /** Postfix's smtp-sink: accepts everything and discards it, the practical SMTP ceiling here. */
