@@ -1,19 +1,16 @@
-import { parseConfig } from "@mailroom/contracts";
-import { createLogger } from "@mailroom/core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startMailroom } from "../src/app.js";
 import { SYSTEM_DOMAINS } from "./support/mailbox-helpers.js";
-import { getTestDatabase } from "./support/test-database.js";
 import { uniqueLocal } from "./support/test-domains.js";
-import { TestServer, testEnv } from "./support/test-server.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 
 /** Everything the server logs at the chattiest level, to prove passwords never reach it. */
 const lines: string[] = [];
 let server: TestServer;
 beforeAll(async () => {
-  const config = parseConfig(testEnv({ MAILROOM_SYSTEM_DOMAINS: SYSTEM_DOMAINS, LOG_LEVEL: "trace" }));
-  const logger = createLogger("trace", { write: (line: string) => void lines.push(line) });
-  server = new TestServer(await startMailroom({ config, database: await getTestDatabase(), logger }));
+  server = await startTestServer(
+    { MAILROOM_SYSTEM_DOMAINS: SYSTEM_DOMAINS, LOG_LEVEL: "trace" },
+    { logTo: { write: (line: string) => void lines.push(line) } },
+  );
 });
 afterAll(() => server.stop());
 

@@ -392,6 +392,35 @@ describe("webhook delivery", () => {
   });
 });
 
+describe("a secret this server cannot open", () => {
+  it("the endpoint waits out its lease between tries, instead of crashing in a loop", async () => {
+    const lines: string[] = [];
+    // Another server on the database, started with another MAILROOM_SECRETS_KEY (a misconfigured node).
+    const other = await startTestServer(
+      { ...ENV, MAILROOM_SECRETS_KEY: "another-secrets-key-nobody-sealed-with-0123" },
+      { backgroundJobs: false, logTo: { write: (line: string) => void lines.push(line) } },
+    );
+    const r = await receiver();
+    const t = await tenant(false);
+    const hook = await addWebhook(t.api_key, r.url);
+    const worker = other.app.core.webhooks.createWorker({ tenantIds: new Set([t.id]), leaseSeconds: 1 }).start();
+    try {
+      await emit(t);
+      await new Promise((done) => setTimeout(done, 2500));
+      const crashes = lines.filter((line) => line.includes("webhook session crashed") && line.includes(hook.id));
+      // One try per lease (about three in 2.5 s), not one per turn of the loop.
+      expect(crashes.length).toBeGreaterThanOrEqual(1);
+      expect(crashes.length).toBeLessThanOrEqual(4);
+      expect(r.requests).toHaveLength(0);
+      const [d] = await deliveries(t.api_key, hook.id);
+      expect(d).toMatchObject({ status: "pending", attempts: 0 });
+    } finally {
+      await worker.stop();
+      await other.stop();
+    }
+  }, 30_000);
+});
+
 describe("webhook workers in two processes", () => {
   it("deliver every event at least once, and none twice when no lease ran out", async () => {
     const second = await startTestServer(ENV, { webhookTenants, backgroundJobs: false });

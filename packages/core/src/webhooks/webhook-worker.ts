@@ -145,6 +145,7 @@ export class WebhookWorker {
   private async session(endpoint: WebhookEndpointRow, token: string): Promise<void> {
     const log = this.log.child({ webhookId: endpoint.id });
     this.heldTokens.add(token);
+    let crashed = false;
     try {
       const secrets = this.secrets.forSigning(endpoint);
       while (this.running) {
@@ -154,13 +155,18 @@ export class WebhookWorker {
         if (!keep) break;
       }
     } catch (err) {
-      // The lease runs out and the next claim tries again.
-      log.error({ err }, "webhook session crashed");
+      // Not released: the endpoint waits out its lease before the next claim tries again. Released
+      // at once, a fault that repeats (a secret sealed under another MAILROOM_SECRETS_KEY) would be
+      // claimed, crash and be logged in a tight loop that starves every other query.
+      crashed = true;
+      log.error({ err, retryInSeconds: this.leaseSeconds }, "webhook session crashed");
     } finally {
       this.heldTokens.delete(token);
-      await releaseEndpoint(this.deps.db, endpoint.id, token).catch((err: unknown) =>
-        log.warn({ err }, "releasing a webhook endpoint failed"),
-      );
+      if (!crashed) {
+        await releaseEndpoint(this.deps.db, endpoint.id, token).catch((err: unknown) =>
+          log.warn({ err }, "releasing a webhook endpoint failed"),
+        );
+      }
     }
   }
 
