@@ -257,9 +257,9 @@ export const configSchema = z
     MAILROOM_TRUST_PROXY: boolean.default(false),
     /** How long a mailbox token or browser session lives (fractions allowed); sign in again after. */
     MAILROOM_MAILBOX_TOKEN_TTL_HOURS: z.coerce
-      .number({ error: "must be a number of hours from 0.01 to 8760" })
-      .min(0.01, "must be a number of hours from 0.01 to 8760")
-      .max(8760, "must be a number of hours from 0.01 to 8760")
+      .number({ error: "must be a number of hours from 0.001 to 8760" })
+      .min(0.001, "must be a number of hours from 0.001 to 8760")
+      .max(8760, "must be a number of hours from 0.001 to 8760")
       .default(24),
     // events and webhooks
     MAILROOM_EVENT_RETENTION_DAYS: wholeNumber(1, 3650, " (days)").default(30),
