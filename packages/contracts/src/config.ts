@@ -255,6 +255,12 @@ export const configSchema = z
     MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
     MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
     MAILROOM_TRUST_PROXY: boolean.default(false),
+    /** How long a mailbox token or browser session lives (fractions allowed); sign in again after. */
+    MAILROOM_MAILBOX_TOKEN_TTL_HOURS: z.coerce
+      .number({ error: "must be a number of hours from 0.001 to 8760" })
+      .min(0.001, "must be a number of hours from 0.001 to 8760")
+      .max(8760, "must be a number of hours from 0.001 to 8760")
+      .default(24),
     // events and webhooks
     MAILROOM_EVENT_RETENTION_DAYS: wholeNumber(1, 3650, " (days)").default(30),
     /** Event streams (GET /events/stream) one tenant may hold open on one process. */
@@ -334,6 +340,8 @@ export interface MailroomConfig {
   /** Lower-case local parts nobody may create. */
   reservedPrefixes: string[];
   trustProxy: boolean;
+  /** Lifetime of a mailbox token (and of a browser session), in milliseconds. */
+  mailboxTokenTtlMs: number;
   logLevel: RawConfig["LOG_LEVEL"];
   events: {
     /** Events older than this many days are deleted. */
@@ -482,6 +490,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
     mailboxQuotas: c.MAILROOM_MAILBOX_QUOTAS,
     reservedPrefixes: c.MAILROOM_RESERVED_PREFIXES,
     trustProxy: c.MAILROOM_TRUST_PROXY,
+    mailboxTokenTtlMs: Math.round(c.MAILROOM_MAILBOX_TOKEN_TTL_HOURS * 3_600_000),
     logLevel: c.LOG_LEVEL,
     events: {
       retentionDays: c.MAILROOM_EVENT_RETENTION_DAYS,
