@@ -6,6 +6,7 @@ import type { MailroomConfig } from "@mailroom/contracts";
 import {
   createCore,
   createLogger,
+  ensureSecretsKeyFile,
   hostnameWarning,
   migrateToLatest,
   openDatabase,
@@ -37,30 +38,38 @@ export interface StartOptions {
   delivery?: false | { tenantIds?: ReadonlySet<string> };
   /** The webhook worker (and dispatcher), likewise: off with `false`, or only `tenantIds`' endpoints. */
   webhooks?: false | { tenantIds?: ReadonlySet<string> };
+  /**
+   * A cluster's primary has done the once-only start-up work (prepareDatabase): this process
+   * neither migrates nor repeats its warnings.
+   */
+  prepared?: boolean;
+  /** This process's number in a cluster (its log lines and /healthz carry it); absent when it runs alone. */
+  workerId?: number;
 }
 
 export interface RunningMailroom {
   core: Core;
   database: DatabaseHandle;
-  httpPort: number;
-  httpUrl: string;
+  /** The HTTP port and URL; null when this process has no `api` role (so for the other listeners). */
+  httpPort: number | null;
+  httpUrl: string | null;
   /** The SMTP submission port. */
-  submissionPort: number;
+  submissionPort: number | null;
   /** This process's delivery worker, unless turned off. */
   deliveryWorker: DeliveryWorker | undefined;
   /** This process's webhook worker, unless turned off. */
   webhookWorker: WebhookWorker | undefined;
   /** The MX (SMTP receiver) port. */
-  smtpPort: number;
+  smtpPort: number | null;
   /** The POP3 port and the POP3S (implicit TLS) port; null when not started. */
   pop3Port: number | null;
   pop3sPort: number | null;
   /** Sessions open on the POP3 listeners now. */
   pop3Stats(): { sessions: number };
   /** The IMAP listeners (plain/STARTTLS port, and the TLS port when a certificate is configured). */
-  imap: ImapServer;
-  /** Sessions and message memory of the two SMTP listeners now. */
-  smtpStats(): { mx: SmtpListenerStats; submission: SmtpListenerStats };
+  imap: ImapServer | undefined;
+  /** Sessions and message memory of the SMTP listeners this process runs now. */
+  smtpStats(): { mx: SmtpListenerStats | undefined; submission: SmtpListenerStats | undefined };
   stop(): Promise<void>;
 }
 
@@ -69,9 +78,35 @@ export function knownSecrets(config: MailroomConfig): (string | null | undefined
   return [config.adminKey, config.sending.relay?.pass];
 }
 
-/** Open the database, migrate, and start every server in this process. */
+/**
+ * The start-up work that must happen once per database, not once per process: the migration, the
+ * admin key (and its file), the webhook secrets key file, the system DKIM key, and the warnings
+ * about the configuration. A cluster's primary runs it before forking its workers.
+ */
+export async function prepareDatabase(config: MailroomConfig, logger: Logger): Promise<void> {
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    poolSize: 2,
+    pgliteDataDir: join(config.dataDir, "data"),
+    logger,
+  });
+  try {
+    const unpublishable = hostnameWarning(config.hostname);
+    if (unpublishable) logger.warn({ hostname: config.hostname }, unpublishable);
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+    ensureSecretsKeyFile({ secretsKey: config.webhooks.secretsKey, dataDir: config.dataDir });
+    const core = await createCore({ db: database.db, countersDb: database.countersDb, config, logger, listen: database.listen });
+    await core.sending.systemDkimKey();
+  } finally {
+    await database.close();
+  }
+}
+
+/** Open the database, migrate, and start the servers and workers of this process's roles. */
 export async function startMailroom(options: StartOptions): Promise<RunningMailroom> {
   const { config } = options;
+  const roles = config.roles;
   const logger = options.logger ?? createLogger(config.logLevel, undefined, knownSecrets(config));
   const ownsDatabase = !options.database;
   const database =
@@ -85,80 +120,91 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
   const stops: (() => Promise<void>)[] = [];
   if (ownsDatabase) stops.push(() => database.close());
   try {
-    const unpublishable = hostnameWarning(config.hostname);
-    if (unpublishable) logger.warn({ hostname: config.hostname }, unpublishable);
-    const applied = await migrateToLatest(database.db);
-    if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+    if (!options.prepared) {
+      const unpublishable = hostnameWarning(config.hostname);
+      if (unpublishable) logger.warn({ hostname: config.hostname }, unpublishable);
+      const applied = await migrateToLatest(database.db);
+      if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+    }
     const core = await createCore({ db: database.db, countersDb: database.countersDb, config, logger, listen: database.listen });
 
-    // A base64 body is 4/3 of the bytes it carries: the largest message must fit, with room for the JSON.
-    const messageBodyLimit = Math.ceil((config.smtp.maxMessageBytes * 4) / 3) + 1024 * 1024;
-    const http = createHttpServer({
-      router: appRouter,
-      core,
-      database,
-      logger,
-      version: VERSION,
-      messageBodyLimit,
-      requestTimeoutMs: config.http.requestTimeoutMs,
-      maxConnections: config.http.maxConnections,
-    });
-    http.listen(config.http.port, config.http.host);
-    await once(http, "listening");
-    stops.unshift(async () => {
-      http.closeIdleConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    });
-    const httpPort = (http.address() as AddressInfo).port;
+    let httpPort: number | null = null;
+    let httpUrl: string | null = null;
+    if (roles.has("api")) {
+      // A base64 body is 4/3 of the bytes it carries: the largest message must fit, with room for the JSON.
+      const messageBodyLimit = Math.ceil((config.smtp.maxMessageBytes * 4) / 3) + 1024 * 1024;
+      const http = createHttpServer({
+        router: appRouter,
+        core,
+        database,
+        logger,
+        version: VERSION,
+        messageBodyLimit,
+        requestTimeoutMs: config.http.requestTimeoutMs,
+        maxConnections: config.http.maxConnections,
+        workerId: options.workerId,
+      });
+      http.listen(config.http.port, config.http.host);
+      await once(http, "listening");
+      stops.unshift(async () => {
+        http.closeIdleConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      });
+      httpPort = (http.address() as AddressInfo).port;
+      httpUrl = `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
+    }
 
     // Stopped in reverse: submission stops taking mail first, then the worker finishes what it holds.
     // MAILROOM_DELIVERY_CONCURRENCY=0: an API/MX-only process; other processes on the database deliver.
     const worker =
-      options.delivery === false || config.sending.concurrency === 0
+      options.delivery === false || config.sending.concurrency === 0 || !roles.has("delivery")
         ? undefined
         : core.sending.createWorker({ tenantIds: options.delivery?.tenantIds }).start();
     if (worker) stops.unshift(() => worker.stop());
     // MAILROOM_WEBHOOK_CONCURRENCY=0: no webhook worker here; stop() lets attempts in flight finish.
     const webhookWorker =
-      options.webhooks === false || config.webhooks.concurrency === 0
+      options.webhooks === false || config.webhooks.concurrency === 0 || !roles.has("webhooks")
         ? undefined
         : core.webhooks.createWorker({ tenantIds: options.webhooks?.tenantIds }).start();
     if (webhookWorker) stops.unshift(() => webhookWorker.stop());
     const tls = config.smtp.tls
       ? { key: readFileSync(config.smtp.tls.keyPath), cert: readFileSync(config.smtp.tls.certPath) }
       : undefined;
-    const submission = await core.sending.startSubmission(tls);
-    stops.unshift(() => submission.close());
-    const imap = await core.receiving.startImap(tls);
+    // Every worker of a cluster starts its listeners in this order: node matches the port-0
+    // listeners of a replaced worker to the shared sockets by the order they are opened in.
+    const submission = roles.has("submission") ? await core.sending.startSubmission(tls) : undefined;
+    if (submission) stops.unshift(() => submission.close());
+    const imap = roles.has("imap") ? await core.receiving.startImap(tls) : undefined;
     // Sessions get `* BYE` before the database goes.
-    stops.unshift(() => imap.close());
-    const mx = await core.receiving.startReceiver();
+    if (imap) stops.unshift(() => imap.close());
+    const mx = roles.has("mx") ? await core.receiving.startReceiver() : undefined;
     // Runs before the HTTP server closes: stop accepting mail, let sessions in DATA finish.
-    stops.unshift(() => mx.close());
-    const pop3 = await core.mailClients.startPop3(tls);
-    stops.unshift(() => pop3.close());
+    if (mx) stops.unshift(() => mx.close());
+    const pop3 = roles.has("pop3") ? await core.mailClients.startPop3(tls) : undefined;
+    if (pop3) stops.unshift(() => pop3.close());
     // And first of all: end long-polling waits and event streams, which would otherwise hold the HTTP close.
     stops.unshift(() => core.receiving.closeWaits());
     stops.unshift(() => core.events.closeStreams());
 
-    if (options.backgroundJobs !== false) stops.unshift(scheduleJobs(backgroundJobs(core), logger));
+    if (options.backgroundJobs !== false && roles.has("jobs")) {
+      stops.unshift(scheduleJobs(backgroundJobs(core), core.jobs, logger, { everyMs: config.jobIntervalMs }));
+    }
 
-    const httpUrl = `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
-    logger.info({ url: httpUrl, database: database.kind }, "http api listening");
+    if (httpUrl) logger.info({ url: httpUrl, database: database.kind }, "http api listening");
     return {
       core,
       database,
       httpPort,
       httpUrl,
-      submissionPort: submission.port,
+      submissionPort: submission?.port ?? null,
       deliveryWorker: worker,
       webhookWorker,
-      smtpPort: mx.port,
-      pop3Port: pop3.port,
-      pop3sPort: pop3.tlsPort,
-      pop3Stats: () => pop3.stats(),
+      smtpPort: mx?.port ?? null,
+      pop3Port: pop3?.port ?? null,
+      pop3sPort: pop3?.tlsPort ?? null,
+      pop3Stats: () => pop3?.stats() ?? { sessions: 0 },
       imap,
-      smtpStats: () => ({ mx: mx.stats(), submission: submission.stats() }),
+      smtpStats: () => ({ mx: mx?.stats(), submission: submission?.stats() }),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop();
       },

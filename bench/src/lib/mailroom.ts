@@ -59,6 +59,8 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
     MAILROOM_SMTP_MAX_SESSIONS_PER_IP: "100000",
     MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE: "1000000",
     LOG_LEVEL: "warn",
+    // The recorded numbers are one process's (on PostgreSQL the default is one per core); a benchmark of several sets it.
+    MAILROOM_PROCESSES: "1",
     ...(options.store.kind === "postgres" ? { DATABASE_URL: options.store.url } : { MAILROOM_DATA_DIR: options.store.dataDir }),
     ...(options.greetPauseMs === undefined ? {} : { MAILROOM_GREET_PAUSE_MS: String(options.greetPauseMs) }),
     ...(options.relayUrl === undefined ? {} : { SMTP_RELAY_URL: options.relayUrl }),

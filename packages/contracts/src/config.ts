@@ -165,6 +165,35 @@ function wholeNumber(min: number, max: number, meaning = "") {
 
 const MIB = 1024 * 1024;
 
+/** What one process may run; a deployment spreads them over processes and machines on one PostgreSQL. */
+export const ROLES = ["api", "mx", "submission", "imap", "pop3", "delivery", "webhooks", "jobs"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `api,mx` → the set of roles; an unknown name is an error that names it. */
+const roleList = z.string().transform((value, ctx) => {
+  const names = value
+    .split(",")
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !ROLES.includes(n as Role));
+  if (unknown.length > 0) {
+    const which = unknown.map((n) => `"${n}"`).join(", ");
+    ctx.addIssue({ code: "custom", message: `unknown role ${which} (roles: ${ROLES.join(", ")})` });
+    return z.NEVER;
+  }
+  if (names.length === 0) {
+    ctx.addIssue({ code: "custom", message: `must name at least one role (${ROLES.join(", ")})` });
+    return z.NEVER;
+  }
+  return new Set(names as Role[]) as ReadonlySet<Role>;
+});
+
+const PROCESSES = "must be auto or a whole number from 1 to 256";
+/** `auto` (one per core on PostgreSQL, one on PGlite) or a number of processes. */
+const processCount = z.union([z.literal("auto"), z.coerce.number().int(PROCESSES).min(1, PROCESSES).max(256, PROCESSES)], {
+  error: PROCESSES,
+});
+
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 export const configSchema = z
@@ -243,6 +272,10 @@ export const configSchema = z
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
       .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
+    MAILROOM_PROCESSES: processCount.default("auto"),
+    MAILROOM_ROLES: roleList.default(new Set(ROLES)),
+    /** Every periodic job at this interval instead of its own (tests; the shortest among processes wins). */
+    MAILROOM_JOB_INTERVAL_SECONDS: wholeNumber(1, 86_400, " (seconds)").optional(),
     MAILROOM_DATA_DIR: z.string().min(1).default("./.mailroom"),
     MAILROOM_HOSTNAME: z
       .string()
@@ -277,6 +310,11 @@ export const configSchema = z
   .refine((c) => (c.SMTP_TLS_CERT === undefined) === (c.SMTP_TLS_KEY === undefined), {
     message: "set both SMTP_TLS_CERT and SMTP_TLS_KEY, or neither",
     path: ["SMTP_TLS_KEY"],
+  })
+  // The embedded database lives in one process's memory: other processes could not open it.
+  .refine((c) => c.DATABASE_URL !== undefined || c.MAILROOM_PROCESSES === "auto" || c.MAILROOM_PROCESSES === 1, {
+    message: "more than one process needs PostgreSQL (set DATABASE_URL); the embedded PGlite database serves one process",
+    path: ["MAILROOM_PROCESSES"],
   });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -328,6 +366,12 @@ export interface MailroomConfig {
   databaseUrl: string | undefined;
   /** Connections each process keeps to PostgreSQL. */
   databasePoolSize: number;
+  /** Processes this machine runs (a cluster when more than one); `auto`: one per core on PostgreSQL, one on PGlite. */
+  processes: number | "auto";
+  /** What this process runs: listeners, workers, periodic jobs. */
+  roles: ReadonlySet<Role>;
+  /** Every periodic job's interval, when set; otherwise each job's own. */
+  jobIntervalMs: number | null;
   dataDir: string;
   hostname: string;
   systemDomains: { domain: string; premium: boolean }[];
@@ -481,6 +525,9 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
     },
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
+    processes: c.MAILROOM_PROCESSES,
+    roles: c.MAILROOM_ROLES,
+    jobIntervalMs: c.MAILROOM_JOB_INTERVAL_SECONDS === undefined ? null : c.MAILROOM_JOB_INTERVAL_SECONDS * 1000,
     dataDir: c.MAILROOM_DATA_DIR,
     hostname: c.MAILROOM_HOSTNAME.toLowerCase(),
     systemDomains: c.MAILROOM_SYSTEM_DOMAINS,

@@ -172,4 +172,30 @@ describe("configuration", () => {
       expect(() => parseConfig({ [name]: value }), `${name}=${value}`).toThrow(`${name}: ${message}`);
     }
   });
+
+  it("reads the process count and roles: auto and every role unless told; the embedded database takes one process", () => {
+    const plain = parseConfig({});
+    expect(plain.processes).toBe("auto");
+    expect([...plain.roles]).toEqual(["api", "mx", "submission", "imap", "pop3", "delivery", "webhooks", "jobs"]);
+    expect(plain.jobIntervalMs).toBeNull();
+    const pg = { DATABASE_URL: "postgres://root@127.0.0.1/mail" };
+    expect(parseConfig({ ...pg, MAILROOM_PROCESSES: "4" }).processes).toBe(4);
+    expect(parseConfig({ ...pg, MAILROOM_PROCESSES: "auto" }).processes).toBe("auto");
+    expect(parseConfig({ MAILROOM_PROCESSES: "1" }).processes).toBe(1);
+    expect([...parseConfig({ MAILROOM_ROLES: " MX, api ,mx" }).roles]).toEqual(["mx", "api"]);
+    expect(parseConfig({ MAILROOM_JOB_INTERVAL_SECONDS: "5" }).jobIntervalMs).toBe(5000);
+
+    const bad: [Record<string, string>, string][] = [
+      [{ ...pg, MAILROOM_PROCESSES: "0" }, "MAILROOM_PROCESSES: must be auto or a whole number from 1 to 256"],
+      [{ ...pg, MAILROOM_PROCESSES: "many" }, "MAILROOM_PROCESSES: must be auto or a whole number from 1 to 256"],
+      [{ MAILROOM_PROCESSES: "2" }, "MAILROOM_PROCESSES: more than one process needs PostgreSQL (set DATABASE_URL)"],
+      [{ MAILROOM_ROLES: "api,foo,bar" }, 'MAILROOM_ROLES: unknown role "foo", "bar" (roles: api, mx, submission,'],
+      [{ MAILROOM_ROLES: " , ," }, "MAILROOM_ROLES: must name at least one role"],
+      [{ MAILROOM_JOB_INTERVAL_SECONDS: "0" }, "MAILROOM_JOB_INTERVAL_SECONDS: must be a whole number from 1 to 86400"],
+    ];
+    for (const [env, message] of bad) {
+      expect(() => parseConfig(env), JSON.stringify(env)).toThrow(ConfigError);
+      expect(() => parseConfig(env), JSON.stringify(env)).toThrow(message);
+    }
+  });
 });

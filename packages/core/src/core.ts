@@ -21,6 +21,7 @@ import {
 } from "./domains/domain.service.js";
 import { listEvents, pruneOldEvents, openEventStream, type EventListQuery, type StreamOptions } from "./events/event.service.js";
 import { EventTail } from "./events/event-tail.js";
+import { JobSchedule } from "./jobs/job-schedule.js";
 import { ensureAdminKey } from "./keys/admin-key.js";
 import { createKeyLookup } from "./keys/key-lookup.js";
 import { authenticateRequest, createApiKey, listApiKeys, revokeApiKey, type Principal } from "./keys/api-key.service.js";
@@ -291,6 +292,9 @@ export async function createCore(deps: CoreDeps) {
       /** POP3 (and POP3S with `tls`) on config.pop3 (or `listenOn`); close() it to stop. */
       startPop3: (tls?: { key: Buffer; cert: Buffer }, listenOn?: Pop3ListenOn) => startPop3Server(deps, tls, listenOn),
     },
+
+    /** Periodic jobs' runs, claimed in the database: one run per interval across every process. */
+    jobs: new JobSchedule(deps.db),
 
     maintenance: {
       /** Deletes events older than MAILROOM_EVENT_RETENTION_DAYS; returns how many. */

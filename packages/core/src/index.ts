@@ -25,6 +25,7 @@ export type {
   MessageUpdate,
 } from "./messages/message.service.js";
 export type { Folder, FolderWithCounts } from "./folders/folder.service.js";
+export type { JobRun, JobSchedule } from "./jobs/job-schedule.js";
 export { FOLDER_CHANGES_CHANNEL } from "./folders/folder-changes.js";
 export type { SmtpListenerStats, SmtpReceiver } from "./smtp/smtp-receiver.js";
 export { MAX_RECIPIENTS } from "./smtp/smtp-receiver.js";
@@ -32,3 +33,4 @@ export type { ExtractedLink } from "./messages/extraction.js";
 export { hostnameWarning } from "./domains/domain-records.js";
 export type { WebhookWorker, WebhookWorkerOptions } from "./webhooks/webhook-worker.js";
 export { appendEvents, type NewEvent } from "./events/event-log.js";
+export { ensureSecretsKeyFile } from "./webhooks/secret-box.js";

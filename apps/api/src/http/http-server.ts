@@ -33,6 +33,8 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** Open connections at once; more are closed as they arrive. */
   maxConnections?: number;
+  /** In a cluster, this worker's number: /healthz names it, so an operator can see which process answered. */
+  workerId?: number | undefined;
 }
 
 /**
@@ -59,7 +61,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
 
     if (pathname === "/healthz") {
       const ok = await database.ping(1500);
-      return sendJson(req, res, ok ? 200 : 503, { status: ok ? "ok" : "unavailable" });
+      const status = ok ? "ok" : "unavailable";
+      return sendJson(
+        req,
+        res,
+        ok ? 200 : 503,
+        options.workerId === undefined ? { status } : { status, worker: options.workerId },
+      );
     }
     if (pathname.startsWith("/trpc/")) return trpc(req, res, pathname);
     if (pathname === "/docs" || pathname.startsWith("/docs/")) {

@@ -20,7 +20,8 @@ export interface ServerProcess {
 export function runMain(env: Record<string, string | undefined>): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ["--conditions=@mailroom/source", "--import", "tsx", MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    // One process unless a test asks for a cluster (the default on PostgreSQL is one per core).
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, MAILROOM_PROCESSES: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@mailroom/contracts";
-import { createLogger, type DatabaseHandle } from "@mailroom/core";
+import { createLogger, type DatabaseHandle, type ImapServer, type SmtpListenerStats } from "@mailroom/core";
 import { startMailroom, type RunningMailroom } from "../../src/app.js";
 import { getTestDatabase } from "./test-database.js";
 
@@ -53,7 +53,28 @@ export async function startTestServer(
     delivery: { tenantIds: options.deliveryTenants ?? new Set() },
     webhooks: options.webhookTenants ? { tenantIds: options.webhookTenants } : false,
   });
-  return new TestServer(app);
+  return new TestServer(everyListener(app));
+}
+
+/** A server of every role: each listener is there (tests of fewer roles run the process itself). */
+export type FullMailroom = Omit<
+  RunningMailroom,
+  "httpPort" | "httpUrl" | "smtpPort" | "submissionPort" | "imap" | "smtpStats"
+> & {
+  httpPort: number;
+  httpUrl: string;
+  smtpPort: number;
+  submissionPort: number;
+  imap: ImapServer;
+  smtpStats(): { mx: SmtpListenerStats; submission: SmtpListenerStats };
+};
+
+function everyListener(app: RunningMailroom): FullMailroom {
+  const { httpPort, httpUrl, smtpPort, submissionPort, imap } = app;
+  if (httpPort === null || httpUrl === null || smtpPort === null || submissionPort === null || !imap) {
+    throw new Error("startTestServer runs every role; leave MAILROOM_ROLES unset");
+  }
+  return app as unknown as FullMailroom;
 }
 
 export interface CallResult<T = any> {
@@ -63,7 +84,7 @@ export interface CallResult<T = any> {
 }
 
 export class TestServer {
-  constructor(readonly app: RunningMailroom) {}
+  constructor(readonly app: FullMailroom) {}
 
   get url(): string {
     return this.app.httpUrl;

@@ -3,6 +3,7 @@ import type { DeliveryTable, IdempotencyKeyTable, OutboundMessageTable, ServerKe
 import type { DomainTable } from "../domains/domain.table.js";
 import type { EventTable } from "../events/event.table.js";
 import type { FolderTable } from "../folders/folder.table.js";
+import type { JobScheduleTable } from "../jobs/job-schedule.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
 import type { MailboxTable } from "../mailboxes/mailbox.table.js";
 import type { MessageContentTable, MessageTable } from "../messages/message.table.js";
@@ -37,6 +38,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
   webhook_dispatch_cursor: WebhookDispatchCursorTable;
+  job_schedule: JobScheduleTable;
 }
 
 /** What repositories take first: the database or an open transaction. */

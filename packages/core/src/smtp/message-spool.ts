@@ -232,6 +232,8 @@ function removeStaleFiles(dir: string): void {
   const before = Date.now() - STALE_SPOOL_MS;
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (name.startsWith("data-") && statSync(path).mtimeMs < before) rmSync(path, { force: true });
+    // Other processes share the directory (a cluster's workers): a file listed here may be gone by now.
+    const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (name.startsWith("data-") && modified !== undefined && modified < before) rmSync(path, { force: true });
   }
 }

@@ -34,6 +34,14 @@ export function createSecretBox(options: { secretsKey: string | undefined; dataD
   };
 }
 
+/**
+ * Creates `<dataDir>/secrets.key` now unless MAILROOM_SECRETS_KEY is set: a cluster's primary does
+ * this before forking, so its workers read one finished file instead of racing to write it.
+ */
+export function ensureSecretsKeyFile(options: { secretsKey: string | undefined; dataDir: string }): void {
+  if (!options.secretsKey) loadOrCreateKeyFile(join(options.dataDir, "secrets.key"));
+}
+
 function seal(key: Buffer, plain: string): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv);

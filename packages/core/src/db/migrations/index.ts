@@ -11,6 +11,7 @@ import * as m20261203110000 from "./2026_12_03_110000_create_webhooks.js";
 import * as m20261203120000 from "./2026_12_03_120000_create_folders.js";
 import * as m20261203130000 from "./2026_12_03_130000_messages_by_folder.js";
 import * as m20261204100000 from "./2026_12_04_100000_create_mailbox_tokens.js";
+import * as m20261204110000 from "./2026_12_04_110000_create_job_schedule.js";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "2026_12_03_120000_create_folders": m20261203120000,
   "2026_12_03_130000_messages_by_folder": m20261203130000,
   "2026_12_04_100000_create_mailbox_tokens": m20261204100000,
+  "2026_12_04_110000_create_job_schedule": m20261204110000,
 };
