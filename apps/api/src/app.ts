@@ -102,6 +102,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
       messageBodyLimit,
       requestTimeoutMs: config.http.requestTimeoutMs,
       maxConnections: config.http.maxConnections,
+      webDir: config.webDir,
     });
     http.listen(config.http.port, config.http.host);
     await once(http, "listening");

@@ -255,6 +255,8 @@ export const configSchema = z
     MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
     MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
     MAILROOM_TRUST_PROXY: boolean.default(false),
+    /** The built browser app (apps/web/dist) served at `/`; unset = found beside the server's code. */
+    MAILROOM_WEB_DIR: z.string().min(1).optional(),
     // events and webhooks
     MAILROOM_EVENT_RETENTION_DAYS: wholeNumber(1, 3650, " (days)").default(30),
     /** Event streams (GET /events/stream) one tenant may hold open on one process. */
@@ -334,6 +336,8 @@ export interface MailroomConfig {
   /** Lower-case local parts nobody may create. */
   reservedPrefixes: string[];
   trustProxy: boolean;
+  /** The built browser app's folder; undefined = apps/web/dist, found from the server's own code. */
+  webDir: string | undefined;
   logLevel: RawConfig["LOG_LEVEL"];
   events: {
     /** Events older than this many days are deleted. */
@@ -482,6 +486,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
     mailboxQuotas: c.MAILROOM_MAILBOX_QUOTAS,
     reservedPrefixes: c.MAILROOM_RESERVED_PREFIXES,
     trustProxy: c.MAILROOM_TRUST_PROXY,
+    webDir: c.MAILROOM_WEB_DIR,
     logLevel: c.LOG_LEVEL,
     events: {
       retentionDays: c.MAILROOM_EVENT_RETENTION_DAYS,
