@@ -15,6 +15,7 @@ export function backgroundJobs(core: Core): BackgroundJob[] {
 
     // mailboxes
     { name: "purge-expired-mailboxes", everyMs: 60_000, run: () => core.maintenance.purgeExpiredMailboxes() },
+    { name: "prune-mailbox-tokens", everyMs: 3_600_000, run: () => core.maintenance.pruneMailboxTokens() },
 
     // receiving
     {

@@ -8,6 +8,7 @@ import { inboxRouter } from "./routers/inbox.router.js";
 import { keysRouter } from "./routers/keys.router.js";
 import { sendRouter } from "./routers/send.router.js";
 import { sentRouter } from "./routers/sent.router.js";
+import { sessionRouter } from "./routers/session.router.js";
 import { messagesRouter } from "./routers/messages.router.js";
 import { systemDomainsRouter } from "./routers/system-domains.router.js";
 import { tenantsRouter } from "./routers/tenants.router.js";
@@ -17,6 +18,8 @@ import { router } from "./trpc.js";
 export const appRouter = router({
   tenants: tenantsRouter,
   keys: keysRouter,
+  // mailbox sign-in (tokens and browser sessions)
+  session: sessionRouter,
   // domains
   domains: domainsRouter,
 

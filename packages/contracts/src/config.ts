@@ -257,6 +257,12 @@ export const configSchema = z
     MAILROOM_TRUST_PROXY: boolean.default(false),
     /** The built browser app (apps/web/dist) served at `/`; unset = found beside the server's code. */
     MAILROOM_WEB_DIR: z.string().min(1).optional(),
+    /** How long a mailbox token or browser session lives (fractions allowed); sign in again after. */
+    MAILROOM_MAILBOX_TOKEN_TTL_HOURS: z.coerce
+      .number({ error: "must be a number of hours from 0.001 to 8760" })
+      .min(0.001, "must be a number of hours from 0.001 to 8760")
+      .max(8760, "must be a number of hours from 0.001 to 8760")
+      .default(24),
     // events and webhooks
     MAILROOM_EVENT_RETENTION_DAYS: wholeNumber(1, 3650, " (days)").default(30),
     /** Event streams (GET /events/stream) one tenant may hold open on one process. */
@@ -338,6 +344,8 @@ export interface MailroomConfig {
   trustProxy: boolean;
   /** The built browser app's folder; undefined = apps/web/dist, found from the server's own code. */
   webDir: string | undefined;
+  /** Lifetime of a mailbox token (and of a browser session), in milliseconds. */
+  mailboxTokenTtlMs: number;
   logLevel: RawConfig["LOG_LEVEL"];
   events: {
     /** Events older than this many days are deleted. */
@@ -487,6 +495,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
     reservedPrefixes: c.MAILROOM_RESERVED_PREFIXES,
     trustProxy: c.MAILROOM_TRUST_PROXY,
     webDir: c.MAILROOM_WEB_DIR,
+    mailboxTokenTtlMs: Math.round(c.MAILROOM_MAILBOX_TOKEN_TTL_HOURS * 3_600_000),
     logLevel: c.LOG_LEVEL,
     events: {
       retentionDays: c.MAILROOM_EVENT_RETENTION_DAYS,

@@ -95,6 +95,38 @@ export const ERROR_META = {
     when: "over the plan's per-minute limit; `Retry-After` says when to come back",
   },
 
+  // Mailbox sign-in (mailbox tokens and browser sessions)
+  INVALID_CREDENTIALS: {
+    http: 401,
+    trpc: "UNAUTHORIZED",
+    message: "Wrong address or password",
+    when: "`POST /token` or `POST /session`: an unknown address, a wrong password, or a mailbox that is disabled, expired or has no password (one answer for all)",
+  },
+  LOGIN_THROTTLED: {
+    http: 429,
+    trpc: "TOO_MANY_REQUESTS",
+    message: "Too many failed sign-ins; try again later",
+    when: "sign-in after 10 failed mailbox logins from that IP or 5 for that address in the current minute (one count with submission, IMAP and POP3); `Retry-After` says when",
+  },
+  MAILBOX_TOKEN_SCOPE: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "A mailbox token reaches only its own mailbox",
+    when: "a mailbox token or session on a route that is not about its own mailbox (tenant, key, admin, domain, webhook routes), or naming another mailbox's id",
+  },
+  MAILBOX_TOKEN_ONLY: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "This endpoint requires a mailbox token or session",
+    when: "`DELETE /token` or `DELETE /session` with an API key (they end the mailbox token or session presented)",
+  },
+  CSRF_REJECTED: {
+    http: 403,
+    trpc: "FORBIDDEN",
+    message: "Missing or wrong X-CSRF-Token header",
+    when: "a request authenticated by the session cookie, with a method other than GET or HEAD, without the session's `X-CSRF-Token` (refused before the body is read)",
+  },
+
   // Domains
   DOMAIN_NOT_FOUND: { http: 404, trpc: "NOT_FOUND", message: "Domain not found", when: "no such domain of yours" },
   DOMAIN_EXISTS: {

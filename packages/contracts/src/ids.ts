@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   webhook: "whk",
   webhookDelivery: "whd",
   folder: "fld",
+  mailboxToken: "tok",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 export type IdPrefix = (typeof ID_PREFIXES)[IdKind];
@@ -30,6 +31,7 @@ export const EXAMPLE_IDS = {
   webhook: "whk_01m7x2mrzm0b3d6q8v5n1t4g9c",
   webhookDelivery: "whd_01m7x62m9h5wcf1k7r3e8d0p2s",
   folder: "fld_01m7x9k4d2c8wq6f0n3t5r7v1b",
+  mailboxToken: "tok_01m7xd1g8e3k5n7q9s2v4x6z8b",
 } as const satisfies Record<IdKind, string>;
 
 const ID_BODY = "[0-9a-hjkmnp-tv-z]{26}";

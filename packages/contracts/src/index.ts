@@ -6,6 +6,7 @@ export * from "./validation-messages.js";
 export * from "./schemas/common.js";
 export * from "./schemas/tenants.js";
 export * from "./schemas/keys.js";
+export * from "./schemas/session.js";
 // domains
 export * from "./schemas/domains.js";
 

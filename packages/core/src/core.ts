@@ -64,7 +64,14 @@ import {
   waitForMessage,
   type WaitOptions,
 } from "./messages/message.service.js";
-import type { InboxQuery } from "./messages/message.repository.js";
+import { findMessageMailboxId, type InboxQuery } from "./messages/message.repository.js";
+import {
+  csrfTokenFor,
+  csrfTokenMatches,
+  issueMailboxToken,
+  pruneExpiredMailboxTokens,
+  revokeMailboxToken,
+} from "./sessions/mailbox-token.service.js";
 import {
   createFolder,
   deleteFolder,
@@ -115,7 +122,13 @@ export async function createCore(deps: CoreDeps) {
     deps.logger.child({ component: "smtp-spool" }),
   );
   const webhookWorkers = new Set<WebhookWorker>();
-  const secrets = webhookSecrets(createSecretBox({ secretsKey: deps.config.webhooks.secretsKey, dataDir: deps.config.dataDir }));
+  const secretBox = createSecretBox({ secretsKey: deps.config.webhooks.secretsKey, dataDir: deps.config.dataDir });
+  const secrets = webhookSecrets(secretBox);
+  let csrfKey: Buffer | undefined;
+  const csrfKeyNow = () => {
+    csrfKey ??= secretBox.derive("mailroom session csrf v1");
+    return csrfKey;
+  };
   const webhooks = createWebhookContext(deps, secrets, () => {
     for (const worker of webhookWorkers) worker.kick();
   });
@@ -137,6 +150,15 @@ export async function createCore(deps: CoreDeps) {
       authenticate: (secret: string | undefined) =>
         authenticateRequest(deps, keyLookup, admin.hash, secret, (p) => rateLimitFor(deps, p)),
       rateLimitFor: (principal: Principal): number => rateLimitFor(deps, principal),
+      /** The CSRF token of the browser session whose cookie holds `token`. */
+      csrfToken: (token: string) => csrfTokenFor(csrfKeyNow(), token),
+      csrfTokenMatches: (token: string, presented: string | undefined) => csrfTokenMatches(csrfKeyNow(), token, presented),
+    },
+    // mailbox sign-in: tokens for one mailbox (API clients and browser sessions)
+    sessions: {
+      /** A new token for the mailbox whose address and password these are; `ip` is the client's (the login throttle's). */
+      signIn: (ip: string, address: string, password: string) => issueMailboxToken(deps, ip, address, password),
+      revoke: (tokenId: string) => revokeMailboxToken(deps, tokenId),
     },
     // domains
     domains: {
@@ -174,6 +196,8 @@ export async function createCore(deps: CoreDeps) {
       page: (tenantId: string, mailboxId: string, page: { page: number; pageSize: number }) =>
         pageInbox(deps, tenantId, mailboxId, page),
       get: (tenantId: string, id: string) => getMessage(deps, tenantId, id),
+      /** The mailbox a message of the tenant belongs to (received copy, or sent by); undefined when none. */
+      mailboxOf: (tenantId: string, id: string) => findMessageMailboxId(deps.db, tenantId, id),
       getInMailbox: (tenantId: string, mailboxId: string, id: string) => getMailboxMessage(deps, tenantId, mailboxId, id),
       raw: (tenantId: string, id: string) => getRawMessage(deps, tenantId, id),
       attachment: (tenantId: string, id: string, attachmentId: string) => getAttachment(deps, tenantId, id, attachmentId),
@@ -213,8 +237,9 @@ export async function createCore(deps: CoreDeps) {
 
     // sending
     sending: {
-      send: (tenantId: string, input: SendInput, idempotencyKey?: string | undefined) =>
-        sendMessage(deps, sending.context, tenantId, input, idempotencyKey),
+      /** `onlyAs`: a mailbox token's own address, the only sender it may use. */
+      send: (tenantId: string, input: SendInput, idempotencyKey?: string | undefined, onlyAs?: { address: string }) =>
+        sendMessage(deps, sending.context, tenantId, input, idempotencyKey, onlyAs),
       /** The sent message, or undefined (for GET /messages/{id}, which also serves received mail). */
       find: (tenantId: string, id: string) => findSentMessage(deps, tenantId, id),
       /** The tenant's sent messages, newest first, with each one's overall status. */
@@ -271,6 +296,7 @@ export async function createCore(deps: CoreDeps) {
       /** Deletes events older than MAILROOM_EVENT_RETENTION_DAYS; returns how many. */
       pruneEvents: () => pruneOldEvents(deps),
       pruneRateLimitWindows: () => pruneRateLimitWindows(deps),
+      pruneMailboxTokens: () => pruneExpiredMailboxTokens(deps),
       purgeExpiredMailboxes: () => purgeExpiredMailboxes(deps),
       pruneIdempotencyKeys: () => pruneIdempotencyKeys(deps.db),
       purgeUnreferencedMessageContents: () => purgeUnreferencedContents(deps),

@@ -5,6 +5,7 @@ export { migrateTo, migrateToLatest } from "./db/migrate.js";
 export type { Database } from "./db/database.js";
 export { createLogger, type Logger } from "./logger.js";
 export type { Principal } from "./keys/api-key.service.js";
+export type { MailboxTokenPrincipal, IssuedMailboxToken } from "./sessions/mailbox-token.service.js";
 export type { RateLimitState } from "./rate-limit/rate-limit.service.js";
 export { RATE_LIMIT_WINDOW_SECONDS } from "./rate-limit/rate-limit.service.js";
 export { newId } from "./ids.js";

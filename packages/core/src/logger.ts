@@ -1,10 +1,10 @@
 import pino, { type Logger } from "pino";
 
 /**
- * An API key wherever it appears in a line: a URL path, a percent-encoded query, a tRPC input, an
+ * An API key, a mailbox token or a session's CSRF token wherever it appears in a line: a URL path, a percent-encoded query, a tRPC input, an
  * error message. `_` may arrive percent-encoded (`%5F`) in a URL.
  */
-const API_KEY_SHAPE = /mr(?:_|%5f)(?:live|admin)(?:_|%5f)[A-Za-z0-9_%-]+/gi;
+const API_KEY_SHAPE = /mr(?:_|%5f)(?:live|admin|mbx|csrf)(?:_|%5f)[A-Za-z0-9_%-]+/gi;
 /** A webhook signing secret (`whsec_` + base64), wherever it appears. */
 const WEBHOOK_SECRET_SHAPE = /whsec(?:_|%5f)[A-Za-z0-9+/=%]+/gi;
 
@@ -47,6 +47,14 @@ export function createLogger(
           "req.headers.authorization",
           "privateKey",
           "*.privateKey",
+          "token",
+          "*.token",
+          "csrf_token",
+          "*.csrf_token",
+          "cookie",
+          "*.cookie",
+          "headers.cookie",
+          "req.headers.cookie",
         ],
         censor: "[redacted]",
       },

@@ -1,16 +1,17 @@
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { eventTypesOf, MailroomError, type MailroomEvent, zEventStreamQuery } from "@mailroom/contracts";
+import { eventTypesOf, type MailroomEvent, zEventStreamQuery } from "@mailroom/contracts";
 import type { Core, Logger } from "@mailroom/core";
 import { getTRPCErrorFromUnknown, TRPCError } from "@trpc/server";
 import { classifyError, toErrorBody } from "../errors.js";
 import { refuseUnsafeInput } from "../input-rules.js";
-import { authenticate, extractApiKey, type ResponseControl } from "../trpc.js";
+import { mailboxScope } from "../mailbox-scope.js";
+import { authenticate, credentialOf, type ResponseControl } from "../trpc.js";
 import { closeIfBodyUnread } from "./request-gate.js";
 import { methodNotAllowed } from "./rest-routes.js";
 
 /*
- * GET /events/stream: the tenant's events as Server-Sent Events. Not a procedure (tRPC answers
+ * GET /events/stream: the tenant's events (a mailbox token: its mailbox's) as Server-Sent Events. Not a procedure (tRPC answers
  * one JSON body); authenticated and rate limited by the same `authenticate` as every route, its
  * refusals in the same error body, before the stream starts.
  */
@@ -32,13 +33,13 @@ export async function serveEventStream(
   let stream: Awaited<ReturnType<Core["events"]["stream"]>>;
   try {
     if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(["GET"]);
-    const principal = await authenticate(core, extractApiKey(req), response);
-    if (principal.kind !== "tenant") throw new MailroomError("TENANT_ONLY");
+    const scope = mailboxScope(core, await authenticate(core, credentialOf(req), response));
     const query = parseQuery(url);
     const lastEventId = headerValue(req, "last-event-id") ?? query.last_event_id;
-    stream = await core.events.stream(principal.tenant.id, {
+    // A mailbox token's stream is of its own mailbox's events only.
+    stream = await core.events.stream(scope.tenantId, {
       types: eventTypesOf(query.type),
-      mailboxId: query.mailbox_id,
+      mailboxId: query.mailbox_id === undefined ? scope.mailboxId : scope.mailbox(query.mailbox_id),
       lastEventId: lastEventId || undefined,
     });
   } catch (err) {

@@ -81,7 +81,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         return;
       }
       const path = pathname.slice(prefix.length) || "/";
-      if (isMessageDownload(path)) return serveMessageDownload(core, logger, req, res, path);
+      if (isMessageDownload(path)) return serveMessageDownload(core, logger, req, res, path, url);
       if (path === EVENT_STREAM_PATH) return serveEventStream(core, logger, req, res, url);
       return rest(req, res, path, url);
     }

@@ -3,22 +3,26 @@ import { ERROR_META, MailroomError, isErrorCode } from "@mailroom/contracts";
 import type { Core, Logger } from "@mailroom/core";
 import { toErrorBody } from "../errors.js";
 import { refuseUnsafeInput } from "../input-rules.js";
-import { authenticate, extractApiKey, type ResponseControl } from "../trpc.js";
+import { mailboxScope } from "../mailbox-scope.js";
+import { authenticate, credentialOf, type ResponseControl } from "../trpc.js";
+import { messageHtmlDocument, messageHtmlPolicy } from "./message-html.js";
 import { closeIfBodyUnread } from "./request-gate.js";
 import { methodNotAllowed } from "./rest-routes.js";
 
 /*
- * The two message routes that answer bytes, not JSON: the raw message (message/rfc822) and an
- * attachment. tRPC only speaks JSON, so they are plain routes, authenticated and rate limited by
- * the same `authenticate` as every procedure, answering errors in the same body.
+ * The message routes that answer bytes, not JSON: the raw message (message/rfc822), an attachment,
+ * and the HTML body for a sandboxed frame. tRPC only speaks JSON, so they are plain routes,
+ * authenticated and rate limited by the same `authenticate` as every procedure, scoped by the same
+ * mailboxScope (a mailbox token: its own messages), answering errors in the same body.
  */
 
 const RAW = /^\/messages\/([^/]+)\/raw$/;
+const HTML = /^\/messages\/([^/]+)\/html$/;
 const ATTACHMENT = /^\/messages\/([^/]+)\/attachments\/([^/]+)$/;
 
 /** True when `path` (under the REST prefix) is one of these routes. */
 export function isMessageDownload(path: string): boolean {
-  return RAW.test(path) || ATTACHMENT.test(path);
+  return RAW.test(path) || HTML.test(path) || ATTACHMENT.test(path);
 }
 
 export async function serveMessageDownload(
@@ -27,20 +31,36 @@ export async function serveMessageDownload(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
+  url: URL,
 ): Promise<void> {
   const response: ResponseControl = { headers: {} };
   try {
     if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(["GET"]);
-    const principal = await authenticate(core, extractApiKey(req), response);
-    if (principal.kind !== "tenant") throw new MailroomError("TENANT_ONLY");
-    const tenantId = principal.tenant.id;
+    const scope = mailboxScope(core, await authenticate(core, credentialOf(req), response));
+    const tenantId = scope.tenantId;
 
     const raw = RAW.exec(path);
     if (raw) {
       const input = { id: decodePathParameter("id", raw[1]!) };
       refuseUnsafeInput(input);
-      const bytes = await core.messages.raw(tenantId, input.id);
+      const bytes = await core.messages.raw(tenantId, await scope.message(input.id));
       return send(res, req, response, 200, { "Content-Type": "message/rfc822" }, bytes);
+    }
+    const html = HTML.exec(path);
+    if (html) {
+      const input = {
+        id: decodePathParameter("id", html[1]!),
+        remote_images: url.searchParams.get("remote_images") ?? undefined,
+      };
+      refuseUnsafeInput(input);
+      const remoteImages = parseFlag("remote_images", input.remote_images);
+      const message = await core.messages.get(tenantId, await scope.message(input.id));
+      const headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": messageHtmlPolicy(remoteImages),
+        "Referrer-Policy": "no-referrer",
+      };
+      return send(res, req, response, 200, headers, Buffer.from(messageHtmlDocument(message), "utf8"));
     }
     const [, messageId, attachmentId] = ATTACHMENT.exec(path)!;
     const input = {
@@ -48,7 +68,7 @@ export async function serveMessageDownload(
       attachment_id: decodePathParameter("attachment_id", attachmentId!),
     };
     refuseUnsafeInput(input);
-    const file = await core.messages.attachment(tenantId, input.id, input.attachment_id);
+    const file = await core.messages.attachment(tenantId, await scope.message(input.id), input.attachment_id);
     const headers = {
       "Content-Type": safeContentType(file.contentType),
       "Content-Disposition": contentDisposition(file.filename),
@@ -73,12 +93,21 @@ function send(
 ): void {
   closeIfBodyUnread(req, res);
   res.statusCode = status;
-  for (const [name, value] of Object.entries({ ...response.headers, ...headers })) res.setHeader(name, value);
+  // Mail is hostile content: never let a browser sniff or run it from our origin (a route may
+  // loosen the policy only as far as showing its own HTML: see message-html.ts).
+  const safety = { "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox" };
+  for (const [name, value] of Object.entries({ ...response.headers, ...safety, ...headers })) res.setHeader(name, value);
   res.setHeader("Content-Length", String(body.length));
-  // Mail is hostile content: never let a browser sniff or run it from our origin.
-  res.setHeader("X-Content-Type-Options", "nosniff");
-  res.setHeader("Content-Security-Policy", "default-src 'none'; sandbox");
   res.end(req.method === "HEAD" ? undefined : body);
+}
+
+/** `true` or `false` (absent: false); anything else is the client's mistake. */
+function parseFlag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "false") return false;
+  if (value === "true") return true;
+  throw new MailroomError("VALIDATION_ERROR", undefined, {
+    details: [{ path: [name], message: `${name} must be true or false` }],
+  });
 }
 
 /** `%zz` or an encoded lone surrogate in an id is the client's mistake: 400, not a URIError's 500. */

@@ -16,12 +16,24 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
     title: "Mailroom API",
     version,
     description:
-      "Self-hosted email infrastructure. Authenticate with `Authorization: Bearer KEY` or `?key=KEY`. " +
+      "Self-hosted email infrastructure. Authenticate with `Authorization: Bearer KEY` or `?key=KEY` (an API key, or a " +
+      "mailbox token from POST /token, which reaches only its own mailbox), or the `mailroom_session` cookie from POST " +
+      "/session (then every request other than GET/HEAD carries the `X-CSRF-Token` header). " +
       "Every error answers `{success: false, error, code, details?}`.",
     baseUrl: "/api/v1",
     securitySchemes: {
-      Authorization: { type: "http", scheme: "bearer", description: "An API key: mr_live_… (tenant) or mr_admin_… (admin)" },
+      Authorization: {
+        type: "http",
+        scheme: "bearer",
+        description: "An API key: mr_live_… (tenant) or mr_admin_… (admin); or a mailbox token, mr_mbx_… (one mailbox)",
+      },
       QueryKey: { type: "apiKey", in: "query", name: "key" },
+      SessionCookie: {
+        type: "apiKey",
+        in: "cookie",
+        name: "mailroom_session",
+        description: "A browser session (POST /session); requests other than GET/HEAD also need the X-CSRF-Token header",
+      },
     },
   });
   doc.servers = [
@@ -56,7 +68,7 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
       responses[String(status)] = { description: `Error: ${codes.join(", ")}`, content: errorContent };
     }
     if (meta.openapi.protect !== false) {
-      operation.security = [{ Authorization: [] }, { QueryKey: [] }];
+      operation.security = [{ Authorization: [] }, { QueryKey: [] }, { SessionCookie: [] }];
     }
   }
   addDownloadPaths(doc, errorContent);
@@ -159,7 +171,7 @@ function addDownloadPaths(doc: OpenAPIObject, errorContent: unknown): void {
     example,
   });
   const binary = { schema: { type: "string", format: "binary" } };
-  const security = [{ Authorization: [] }, { QueryKey: [] }];
+  const security = [{ Authorization: [] }, { QueryKey: [] }, { SessionCookie: [] }];
   doc.paths = {
     ...doc.paths,
     "/messages/{id}/raw": {
@@ -170,6 +182,31 @@ function addDownloadPaths(doc: OpenAPIObject, errorContent: unknown): void {
         parameters: [pathParam("id", "A message id (msg_…)", EXAMPLE_IDS.message)],
         security,
         responses: { "200": { description: "The raw message", content: { "message/rfc822": binary } }, ...errors },
+      },
+    },
+    "/messages/{id}/html": {
+      get: {
+        operationId: "messages-html",
+        tags: ["Messages"],
+        summary: "The message's HTML body, for a sandboxed frame",
+        description:
+          "`text/html; charset=utf-8` under `Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; " +
+          "img-src 'self' data:; font-src data:; sandbox` (with `remote_images=true`, img-src also allows https: and http:), " +
+          "`X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`: no scripts, forms or navigation. `cid:` " +
+          "references point to the message's attachments (relative URLs); a message without HTML gets its text in a <pre>.",
+        parameters: [
+          pathParam("id", "A message id (msg_…)", EXAMPLE_IDS.message),
+          {
+            name: "remote_images",
+            in: "query",
+            required: false,
+            description: "Let the HTML load images from other servers (which tells their senders the message was read)",
+            schema: { type: "string", enum: ["true", "false"], examples: ["true"] },
+            example: "true",
+          },
+        ],
+        security,
+        responses: { "200": { description: "The HTML", content: { "text/html": { schema: { type: "string" } } } }, ...errors },
       },
     },
     "/events/stream": {

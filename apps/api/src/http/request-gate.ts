@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MailroomError } from "@mailroom/contracts";
 import type { Core, Principal } from "@mailroom/core";
-import { authenticate, extractApiKey, type Meta, type ResponseControl } from "../trpc.js";
+import { authenticate, credentialOf, type Meta, type ResponseControl } from "../trpc.js";
 import { DEFAULT_BODY_LIMIT } from "./json-body.js";
 
 /*
- * What every JSON surface (REST and /trpc) checks before it reads a body: the key, the content
- * type, the size. A caller that fails any of them never makes us read (or parse) its body.
+ * What every JSON surface (REST and /trpc) checks before it reads a body: the key (and a session
+ * cookie's CSRF token), the content type, the size. A caller that fails any of them never makes us read (or parse) its body.
  */
 
 /** What the HTTP layer learnt before reading a body, handed to the procedure's context. */
@@ -22,7 +22,7 @@ export interface Authenticated {
 export async function authenticateFirst(core: Core, req: IncomingMessage, protect: boolean): Promise<Authenticated | undefined> {
   if (!protect) return undefined;
   const response: ResponseControl = { headers: {} };
-  const principal = authenticate(core, extractApiKey(req), response);
+  const principal = authenticate(core, credentialOf(req), response);
   await principal.catch(() => undefined);
   return { principal, response };
 }

@@ -9,7 +9,7 @@ import {
   type Account,
 } from "@mailroom/contracts";
 import type { MailboxView } from "@mailroom/core";
-import { router, tenantProcedure } from "../trpc.js";
+import { mailboxProcedure, router, tenantProcedure } from "../trpc.js";
 
 const tags = ["Accounts"];
 
@@ -62,11 +62,11 @@ export const accountsRouter = router({
       };
     }),
 
-  get: tenantProcedure
+  get: mailboxProcedure
     .meta({ openapi: { method: "GET", path: "/accounts/{id}", tags, summary: "Show an email account" } })
     .input(zAccountIdInput)
     .output(zAccount)
-    .query(async ({ ctx, input }) => toAccount(await ctx.core.mailboxes.get(ctx.tenant.id, input.id))),
+    .query(async ({ ctx, input }) => toAccount(await ctx.core.mailboxes.get(ctx.scope.tenantId, ctx.scope.mailbox(input.id)))),
 
   update: tenantProcedure
     .meta({

@@ -10,7 +10,7 @@ import {
   type Email,
 } from "@mailroom/contracts";
 import type { MailboxView } from "@mailroom/core";
-import { router, tenantProcedure } from "../trpc.js";
+import { mailboxProcedure, router, tenantProcedure } from "../trpc.js";
 
 const tags = ["Emails"];
 
@@ -68,11 +68,11 @@ export const emailsRouter = router({
       });
     }),
 
-  get: tenantProcedure
+  get: mailboxProcedure
     .meta({ openapi: { method: "GET", path: "/emails/{id}", tags, summary: "Show an email address" } })
     .input(zEmailIdInput)
     .output(zSuccess(zEmail))
-    .query(async ({ ctx, input }) => ok(toEmail(await ctx.core.mailboxes.get(ctx.tenant.id, input.id)))),
+    .query(async ({ ctx, input }) => ok(toEmail(await ctx.core.mailboxes.get(ctx.scope.tenantId, ctx.scope.mailbox(input.id))))),
 
   update: tenantProcedure
     .meta({ openapi: { method: "PATCH", path: "/emails/{id}", tags, summary: "Change an address's tag, like, pin or expiry" } })

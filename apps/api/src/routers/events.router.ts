@@ -1,10 +1,10 @@
 import { eventTypesOf, zEventListInput, zEventListOutput } from "@mailroom/contracts";
-import { router, tenantProcedure } from "../trpc.js";
+import { mailboxProcedure, router } from "../trpc.js";
 
 const tags = ["Events"];
 
 export const eventsRouter = router({
-  list: tenantProcedure
+  list: mailboxProcedure
     .meta({
       openapi: {
         method: "GET",
@@ -16,8 +16,10 @@ export const eventsRouter = router({
     .input(zEventListInput)
     .output(zEventListOutput)
     .query(async ({ ctx, input }) => {
-      const page = await ctx.core.events.list(ctx.tenant.id, {
+      // A mailbox token reads only the events about its mailbox.
+      const page = await ctx.core.events.list(ctx.scope.tenantId, {
         types: eventTypesOf(input.type),
+        mailboxId: ctx.scope.mailboxId,
         since: input.since === undefined ? undefined : new Date(input.since),
         cursor: input.cursor,
         limit: input.limit,

@@ -9,7 +9,7 @@ import {
   zUpdateFolderInput,
 } from "@mailroom/contracts";
 import type { FolderWithCounts } from "@mailroom/core";
-import { router, tenantProcedure } from "../trpc.js";
+import { mailboxProcedure, router } from "../trpc.js";
 
 const tags = ["Folders"];
 
@@ -28,13 +28,15 @@ function toFolder(f: FolderWithCounts): Folder {
 
 /** An account's folders (the hosting-style API); IMAP clients see the same ones. */
 export const foldersRouter = router({
-  list: tenantProcedure
+  list: mailboxProcedure
     .meta({ openapi: { method: "GET", path: "/accounts/{id}/folders", tags, summary: "List an account's folders with counts" } })
     .input(zAccountFoldersInput)
     .output(zFolderList)
-    .query(async ({ ctx, input }) => ({ folders: (await ctx.core.folders.list(ctx.tenant.id, input.id)).map(toFolder) })),
+    .query(async ({ ctx, input }) => ({
+      folders: (await ctx.core.folders.list(ctx.scope.tenantId, ctx.scope.mailbox(input.id))).map(toFolder),
+    })),
 
-  create: tenantProcedure
+  create: mailboxProcedure
     .meta({
       openapi: {
         method: "POST",
@@ -46,9 +48,11 @@ export const foldersRouter = router({
     })
     .input(zCreateFolderInput)
     .output(zFolder)
-    .mutation(async ({ ctx, input }) => toFolder(await ctx.core.folders.create(ctx.tenant.id, input.id, input.name))),
+    .mutation(async ({ ctx, input }) =>
+      toFolder(await ctx.core.folders.create(ctx.scope.tenantId, ctx.scope.mailbox(input.id), input.name)),
+    ),
 
-  rename: tenantProcedure
+  rename: mailboxProcedure
     .meta({
       openapi: {
         method: "PATCH",
@@ -60,12 +64,13 @@ export const foldersRouter = router({
     .input(zUpdateFolderInput)
     .output(zFolder)
     .mutation(async ({ ctx, input }) => {
-      const renamed = await ctx.core.folders.rename(ctx.tenant.id, input.id, input.folder_id, input.name);
-      const listed = (await ctx.core.folders.list(ctx.tenant.id, input.id)).find((f) => f.id === renamed.id);
+      const mailboxId = ctx.scope.mailbox(input.id);
+      const renamed = await ctx.core.folders.rename(ctx.scope.tenantId, mailboxId, input.folder_id, input.name);
+      const listed = (await ctx.core.folders.list(ctx.scope.tenantId, mailboxId)).find((f) => f.id === renamed.id);
       return toFolder(listed ?? { ...renamed, total: 0, unseen: 0 });
     }),
 
-  delete: tenantProcedure
+  delete: mailboxProcedure
     .meta({
       openapi: {
         method: "DELETE",
@@ -77,7 +82,7 @@ export const foldersRouter = router({
     .input(zFolderIdInput)
     .output(zDeleted)
     .mutation(async ({ ctx, input }) => {
-      await ctx.core.folders.delete(ctx.tenant.id, input.id, input.folder_id);
+      await ctx.core.folders.delete(ctx.scope.tenantId, ctx.scope.mailbox(input.id), input.folder_id);
       return { deleted: true as const };
     }),
 });

@@ -1,13 +1,13 @@
 import { zInboxInput, zInboxOutput, zMessage, zWaitCode, zWaitInput } from "@mailroom/contracts";
 import { z } from "zod";
-import { router, tenantProcedure } from "../trpc.js";
+import { mailboxProcedure, router } from "../trpc.js";
 import { toInboxMessage, toMessage } from "./message-shapes.js";
 
 const tags = ["Inbox"];
 
 /** The hosting-style API's inbox of an account (mailbox). */
 export const inboxRouter = router({
-  list: tenantProcedure
+  list: mailboxProcedure
     .meta({
       openapi: {
         method: "GET",
@@ -19,7 +19,7 @@ export const inboxRouter = router({
     .input(zInboxInput)
     .output(zInboxOutput)
     .query(async ({ ctx, input }) => {
-      const page = await ctx.core.messages.inbox(ctx.tenant.id, input.account_id, {
+      const page = await ctx.core.messages.inbox(ctx.scope.tenantId, ctx.scope.mailbox(input.account_id), {
         limit: input.limit,
         cursor: input.cursor,
         unreadOnly: input.unread,
@@ -29,7 +29,7 @@ export const inboxRouter = router({
       return { messages: page.messages.map(toInboxMessage), next_cursor: page.nextCursor };
     }),
 
-  wait: tenantProcedure
+  wait: mailboxProcedure
     .meta({
       openapi: {
         method: "GET",
@@ -48,10 +48,11 @@ export const inboxRouter = router({
         from: input.from,
         since: input.since === undefined ? undefined : new Date(input.since),
       };
+      const mailboxId = ctx.scope.mailbox(input.account_id);
       if (input.extract === "code") {
-        const found = await ctx.core.messages.waitForCode(ctx.tenant.id, input.account_id, options);
+        const found = await ctx.core.messages.waitForCode(ctx.scope.tenantId, mailboxId, options);
         return { code: found.code, message_id: found.messageId };
       }
-      return toMessage(await ctx.core.messages.wait(ctx.tenant.id, input.account_id, options));
+      return toMessage(await ctx.core.messages.wait(ctx.scope.tenantId, mailboxId, options));
     }),
 });

@@ -1,4 +1,12 @@
-import { zCreatedApiKey, zCreateKeyInput, zDeleted, zKeyIdInput, zListKeysOutput, zWhoami } from "@mailroom/contracts";
+import {
+  MailroomError,
+  zCreatedApiKey,
+  zCreateKeyInput,
+  zDeleted,
+  zKeyIdInput,
+  zListKeysOutput,
+  zWhoami,
+} from "@mailroom/contracts";
 import { RATE_LIMIT_WINDOW_SECONDS } from "@mailroom/core";
 import { z } from "zod";
 import { authedProcedure, router, tenantProcedure } from "../trpc.js";
@@ -30,8 +38,12 @@ export const keysRouter = router({
       return { deleted: true as const };
     }),
 
+  /** The CLI's `whoami` (tRPC only; REST GET /me is session.me, which also knows mailbox tokens). */
   whoami: authedProcedure
-    .meta({ openapi: { method: "GET", path: "/me", tags, summary: "Who this API key acts as" } })
+    .use(({ ctx, next }) => {
+      if (ctx.principal.kind === "mailbox") throw new MailroomError("MAILBOX_TOKEN_SCOPE");
+      return next({ ctx: { principal: ctx.principal } });
+    })
     .input(z.void())
     .output(zWhoami)
     .query(({ ctx }) => {

@@ -22,6 +22,9 @@ export function toInboxMessage(m: MessageSummary): InboxMessage {
   };
 }
 
+/** Where a message's bytes are served (http/message-downloads.ts); the API key or the mailbox's token reaches them. */
+const messagePath = (id: string) => `/api/v1/messages/${encodeURIComponent(id)}`;
+
 /** Document 1's whole message. */
 export function toMessage(m: MessageDetail): Message {
   return {
@@ -41,11 +44,13 @@ export function toMessage(m: MessageDetail): Message {
       content_type: a.contentType,
       size: a.size,
       content_id: a.contentId,
+      url: `${messagePath(m.id)}/attachments/${encodeURIComponent(a.id)}`,
     })),
     auth_results: m.authResults,
     envelope: { mail_from: m.envelope.mailFrom, rcpt_to: m.envelope.rcptTo },
     codes: m.codes,
     links: m.links,
+    urls: { raw: `${messagePath(m.id)}/raw`, html: `${messagePath(m.id)}/html` },
   };
 }
 

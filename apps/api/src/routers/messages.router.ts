@@ -11,7 +11,7 @@ import {
   zUpdateMessageInput,
 } from "@mailroom/contracts";
 import { z } from "zod";
-import { router, tenantProcedure } from "../trpc.js";
+import { mailboxProcedure, router } from "../trpc.js";
 import { toEmailMessage, toEmailMessageSummary, toMessage } from "./message-shapes.js";
 
 const tags = ["Messages"];
@@ -22,7 +22,7 @@ const ok = <T>(data: T) => ({ success: true as const, data });
  * The raw message and attachments are bytes, not JSON: http/message-downloads.ts serves them.
  */
 export const messagesRouter = router({
-  get: tenantProcedure
+  get: mailboxProcedure
     .meta({
       openapi: {
         method: "GET",
@@ -36,12 +36,13 @@ export const messagesRouter = router({
     .output(z.union([zMessage, zSentMessage]))
     .query(async ({ ctx, input }) => {
       // Sent messages answer here too: same msg_ ids, so a sender can follow its delivery.
-      const sent = await ctx.core.sending.find(ctx.tenant.id, input.id);
+      const id = await ctx.scope.message(input.id);
+      const sent = await ctx.core.sending.find(ctx.scope.tenantId, id);
       if (sent) return sent;
-      return toMessage(await ctx.core.messages.get(ctx.tenant.id, input.id));
+      return toMessage(await ctx.core.messages.get(ctx.scope.tenantId, id));
     }),
 
-  update: tenantProcedure
+  update: mailboxProcedure
     .meta({
       openapi: {
         method: "PATCH",
@@ -54,27 +55,31 @@ export const messagesRouter = router({
     .output(zMessage)
     .mutation(async ({ ctx, input }) =>
       toMessage(
-        await ctx.core.messages.update(ctx.tenant.id, input.id, { seen: input.seen, flags: input.flags, folder: input.folder }),
+        await ctx.core.messages.update(ctx.scope.tenantId, await ctx.scope.message(input.id), {
+          seen: input.seen,
+          flags: input.flags,
+          folder: input.folder,
+        }),
       ),
     ),
 
-  delete: tenantProcedure
+  delete: mailboxProcedure
     .meta({ openapi: { method: "DELETE", path: "/messages/{id}", tags, summary: "Delete a message" } })
     .input(zMessageIdInput)
     .output(zDeleted)
     .mutation(async ({ ctx, input }) => {
-      await ctx.core.messages.delete(ctx.tenant.id, input.id);
+      await ctx.core.messages.delete(ctx.scope.tenantId, await ctx.scope.message(input.id));
       return { deleted: true as const };
     }),
 
-  emailMessages: tenantProcedure
+  emailMessages: mailboxProcedure
     .meta({
       openapi: { method: "GET", path: "/emails/{id}/messages", tags, summary: "List an email address's messages (document 2)" },
     })
     .input(zEmailMessagesInput)
     .output(zSuccess(zEmailMessagePage))
     .query(async ({ ctx, input }) => {
-      const { messages, total } = await ctx.core.messages.page(ctx.tenant.id, input.id, input);
+      const { messages, total } = await ctx.core.messages.page(ctx.scope.tenantId, ctx.scope.mailbox(input.id), input);
       return ok({
         messages: messages.map(toEmailMessageSummary),
         total,
@@ -84,7 +89,7 @@ export const messagesRouter = router({
       });
     }),
 
-  emailMessage: tenantProcedure
+  emailMessage: mailboxProcedure
     .meta({
       openapi: {
         method: "GET",
@@ -96,6 +101,6 @@ export const messagesRouter = router({
     .input(zEmailMessageInput)
     .output(zSuccess(zEmailMessage))
     .query(async ({ ctx, input }) =>
-      ok(toEmailMessage(await ctx.core.messages.getInMailbox(ctx.tenant.id, input.id, input.message_id))),
+      ok(toEmailMessage(await ctx.core.messages.getInMailbox(ctx.scope.tenantId, ctx.scope.mailbox(input.id), input.message_id))),
     ),
 });

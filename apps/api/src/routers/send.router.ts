@@ -1,10 +1,10 @@
 import { zSendInput, zSendResult } from "@mailroom/contracts";
-import { router, tenantProcedure } from "../trpc.js";
+import { mailboxProcedure, router } from "../trpc.js";
 
 const tags = ["Sending"];
 
 export const sendRouter = router({
-  send: tenantProcedure
+  send: mailboxProcedure
     .meta({
       openapi: {
         method: "POST",
@@ -19,5 +19,5 @@ export const sendRouter = router({
     })
     .input(zSendInput)
     .output(zSendResult)
-    .mutation(({ ctx, input }) => ctx.core.sending.send(ctx.tenant.id, input, ctx.idempotencyKey)),
+    .mutation(({ ctx, input }) => ctx.core.sending.send(ctx.scope.tenantId, input, ctx.idempotencyKey, ctx.scope.onlyAs)),
 });

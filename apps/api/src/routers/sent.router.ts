@@ -1,11 +1,11 @@
 import { zSentListInput, zSentListOutput } from "@mailroom/contracts";
-import { router, tenantProcedure } from "../trpc.js";
+import { mailboxProcedure, router } from "../trpc.js";
 
 const tags = ["Sending"];
 
 /** The hosting-style API's list of sent messages; GET /messages/{id} shows one with each recipient. */
 export const sentRouter = router({
-  list: tenantProcedure
+  list: mailboxProcedure
     .meta({
       openapi: {
         method: "GET",
@@ -20,7 +20,8 @@ export const sentRouter = router({
     .input(zSentListInput)
     .output(zSentListOutput)
     .query(async ({ ctx, input }) => {
-      const page = await ctx.core.sending.list(ctx.tenant.id, input);
+      // A mailbox token lists what its mailbox sent.
+      const page = await ctx.core.sending.list(ctx.scope.tenantId, { ...input, senderMailboxId: ctx.scope.mailboxId });
       return { messages: page.messages, next_cursor: page.nextCursor };
     }),
 });

@@ -73,6 +73,7 @@ export const zAttachment = z.object({
   content_type: z.string(),
   size: z.number().int(),
   content_id: z.string().nullable(),
+  url: z.string().describe("Where to download it: a path on this server (the tenant's key or the mailbox's token)"),
 });
 
 export const zExtractedLink = z.object({
@@ -106,6 +107,12 @@ export const zMessage = zInboxMessage.extend({
   envelope: z.object({ mail_from: z.string().nullable(), rcpt_to: z.string() }),
   codes: zCodes,
   links: zLinks,
+  urls: z
+    .object({
+      raw: z.string().describe("The stored bytes (message/rfc822)"),
+      html: z.string().describe("The HTML body for a sandboxed frame, behind a strict Content-Security-Policy"),
+    })
+    .describe("Paths on this server"),
 });
 export type Message = z.infer<typeof zMessage>;
 
@@ -278,6 +285,7 @@ const exampleAttachment = {
   content_type: "application/pdf",
   size: 11204,
   content_id: null,
+  url: `/api/v1/messages/${EXAMPLE_IDS.message}/attachments/${EXAMPLE_IDS.attachment}`,
 };
 const exampleHeaders = [
   { name: "From", value: '"Example Shop" <orders@shop.example.org>' },
@@ -303,6 +311,7 @@ const exampleMessage = {
   envelope: { mail_from: "bounces@shop.example.org", rcpt_to: "info+orders@example.com" },
   codes: [],
   links: exampleLinks,
+  urls: { raw: `/api/v1/messages/${EXAMPLE_IDS.message}/raw`, html: `/api/v1/messages/${EXAMPLE_IDS.message}/html` },
 } as const satisfies Message;
 
 example(zMailAddress, { address: "info@example.com", name: "Example Support" });

@@ -6,6 +6,7 @@ import type { FolderTable } from "../folders/folder.table.js";
 import type { ApiKeyTable, ServerSecretTable } from "../keys/api-key.table.js";
 import type { MailboxTable } from "../mailboxes/mailbox.table.js";
 import type { MessageContentTable, MessageTable } from "../messages/message.table.js";
+import type { MailboxTokenTable } from "../sessions/mailbox-token.table.js";
 import type { RateLimitWindowTable } from "../rate-limit/rate-limit.table.js";
 import type { TenantTable } from "../tenants/tenant.table.js";
 import type {
@@ -22,6 +23,7 @@ export interface Database {
   rate_limit_windows: RateLimitWindowTable;
   domains: DomainTable;
   mailboxes: MailboxTable;
+  mailbox_tokens: MailboxTokenTable;
   // sending
   outbound_messages: OutboundMessageTable;
   deliveries: DeliveryTable;

@@ -25,6 +25,8 @@ export interface SentListQuery {
   status?: SentStatus | undefined;
   /** Lower-case sender address. */
   from?: string | undefined;
+  /** Only what this mailbox sent (a mailbox token's own list). */
+  senderMailboxId?: string | undefined;
 }
 
 export type SentListRow = Omit<OutboundMessageRow, "raw" | "tenant_id" | "sender_mailbox_id" | "message_id_header" | "size"> & {
@@ -68,6 +70,7 @@ export async function listTenantSentMessages(db: Executor, tenantId: string, que
     .where("o.tenant_id", "=", tenantId);
   if (query.cursor !== undefined) q = q.where("o.id", "<", query.cursor);
   if (query.from !== undefined) q = q.where("o.from_address", "=", query.from);
+  if (query.senderMailboxId !== undefined) q = q.where("o.sender_mailbox_id", "=", query.senderMailboxId);
   if (query.status !== undefined) q = q.where(overallStatus, "=", query.status);
   const rows = await q.orderBy("o.id", "desc").limit(query.limit).execute();
   // count(*)::int is a number on both drivers; Number() keeps that true if a driver hands back text.

@@ -16,6 +16,8 @@ import type { EventTail, TailFilter } from "./event-tail.js";
 
 export interface EventListQuery {
   types?: readonly string[] | undefined;
+  /** Only events about this mailbox. */
+  mailboxId?: string | undefined;
   since?: Date | undefined;
   /** An event id: the events after it. */
   cursor?: string | undefined;
@@ -43,7 +45,12 @@ export async function listEvents(
   query: EventListQuery,
 ): Promise<{ events: MailroomEvent[]; nextCursor: string | null }> {
   const after = query.cursor === undefined ? START_OF_LOG : await positionAfter(deps, tenantId, query.cursor);
-  const { rows } = await readEventsAfter(deps.db, after, { tenantId, types: query.types, since: query.since }, query.limit + 1);
+  const { rows } = await readEventsAfter(
+    deps.db,
+    after,
+    { tenantId, types: query.types, since: query.since, mailboxId: query.mailboxId },
+    query.limit + 1,
+  );
   const more = rows.length > query.limit;
   const page = more ? rows.slice(0, query.limit) : rows;
   return { events: page.map(toEvent), nextCursor: more ? page.at(-1)!.id : null };

@@ -1,4 +1,11 @@
-import { ADMIN_KEY_PREFIX, API_KEY_PREFIX, MailroomError, type ApiKey, type Tenant } from "@mailroom/contracts";
+import {
+  ADMIN_KEY_PREFIX,
+  API_KEY_PREFIX,
+  MAILBOX_TOKEN_PREFIX,
+  MailroomError,
+  type ApiKey,
+  type Tenant,
+} from "@mailroom/contracts";
 import type { Executor } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { newId, randomSecret } from "../ids.js";
@@ -9,6 +16,7 @@ import { insertApiKey, listActiveApiKeys, revokeApiKeyRow } from "./api-key.repo
 import type { ApiKeyRow } from "./api-key.table.js";
 import type { KeyLookup } from "./key-lookup.js";
 import { hashSecret, sameHash } from "./secret-hash.js";
+import { authenticateMailboxToken, type MailboxTokenPrincipal } from "../sessions/mailbox-token.service.js";
 
 const UNKNOWN_ADMIN_KEY =
   "unknown admin key (each database has its own: use the key file written for the database this server runs on, or MAILROOM_ADMIN_KEY)";
@@ -16,10 +24,11 @@ const invalidKey = (reason: string) => new MailroomError("INVALID_API_KEY", `Inv
 
 export type CreatedApiKey = ApiKey & { api_key: string };
 
-/** Who a request acts as. */
+/** Who a request acts as: the admin, a tenant (by one of its keys), or one mailbox of a tenant (by a mailbox token). */
 export type Principal =
   | { kind: "admin"; keyId: null; tenant: null; subject: "admin" }
-  | { kind: "tenant"; keyId: string; tenant: Tenant; subject: string };
+  | { kind: "tenant"; keyId: string; tenant: Tenant; subject: string }
+  | MailboxTokenPrincipal;
 
 const SECRET_LENGTH = 40;
 const PREFIX_SHOWN = API_KEY_PREFIX.length + 6;
@@ -74,7 +83,8 @@ export async function revokeApiKey(deps: CoreDeps, tenantId: string, keyId: stri
 }
 
 /**
- * The one place a presented secret becomes a principal, for Bearer, ?key= and tRPC alike, with the
+ * The one place a presented secret becomes a principal, for Bearer, ?key=, the session cookie and
+ * tRPC alike (API keys and mailbox tokens), with the
  * request counted against the key's rate limit: a tenant key costs one round trip for both.
  * `adminKeyHash` comes from ensureAdminKey at start-up; `limitFor` is the principal's plan limit.
  */
@@ -86,6 +96,10 @@ export async function authenticateRequest(
   limitFor: (principal: Principal) => number,
 ): Promise<{ principal: Principal; rateLimit: RateLimitState }> {
   if (secret === undefined || secret === "") throw new MailroomError("MISSING_API_KEY");
+  if (secret.startsWith(MAILBOX_TOKEN_PREFIX)) {
+    const { principal, count, windowStart } = await authenticateMailboxToken(deps, secret);
+    return { principal, rateLimit: await countedRequest(deps, count, windowStart, limitFor(principal), null) };
+  }
   if (!secret.startsWith(API_KEY_PREFIX)) {
     if (!sameHash(hashSecret(secret), adminKeyHash)) {
       // An mr_admin_ key that does not match is another server's or another database's: say so, not "malformed".

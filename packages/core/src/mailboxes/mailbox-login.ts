@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { CoreDeps } from "../deps.js";
 import { isLoopback, plainIp } from "../net/client-address.js";
 import { consumeRateLimit } from "../rate-limit/rate-limit.service.js";
-import { type Mailbox, verifyMailboxPassword } from "./mailbox.service.js";
+import { checkMailboxPassword, type Mailbox } from "./mailbox.service.js";
 
 /** Failed logins allowed per minute, before further attempts are refused without a password check. */
 export const MAX_FAILURES_PER_IP = 10;
@@ -42,7 +42,8 @@ export async function recordLoginFailure(deps: CoreDeps, ip: string, address: st
   await consumeRateLimit(deps, addressSubject(address), MAX_FAILURES_PER_ADDRESS, null);
 }
 
-export type MailboxLogin = { kind: "ok"; mailbox: Mailbox } | { kind: "blocked" } | { kind: "invalid" };
+/** `passwordStamp`: see checkMailboxPassword (mailbox tokens are tied to it). */
+export type MailboxLogin = { kind: "ok"; mailbox: Mailbox; passwordStamp: string } | { kind: "blocked" } | { kind: "invalid" };
 
 /**
  * A mailbox login from `ip`: refused unchecked while the throttle holds, otherwise the password
@@ -51,8 +52,8 @@ export type MailboxLogin = { kind: "ok"; mailbox: Mailbox } | { kind: "blocked" 
 export async function loginMailbox(deps: CoreDeps, ip: string, username: string, password: string): Promise<MailboxLogin> {
   const address = username.trim().toLowerCase();
   if (await loginBlocked(deps, ip, address)) return { kind: "blocked" };
-  const mailbox = address ? await verifyMailboxPassword(deps, address, password) : null;
-  if (mailbox) return { kind: "ok", mailbox };
+  const checked = address ? await checkMailboxPassword(deps, address, password) : null;
+  if (checked) return { kind: "ok", ...checked };
   await recordLoginFailure(deps, ip, address);
   return { kind: "invalid" };
 }

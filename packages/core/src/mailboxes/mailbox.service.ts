@@ -25,6 +25,7 @@ import {
 } from "./mailbox.repository.js";
 import type { MailboxRow, MailboxUpdate } from "./mailbox.table.js";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password-hash.js";
+import { hashSecret } from "../keys/secret-hash.js";
 import { decideRecipients, mailboxReceives } from "../recipients/recipient-rule.js";
 
 /** The one mailbox model; each REST dialect maps it to its own shape. Never carries the password. */
@@ -270,9 +271,27 @@ export async function findDeliverableMailbox(
  * unexpired, has a password); null otherwise, taking about as long either way.
  */
 export async function verifyMailboxPassword(deps: CoreDeps, address: string, password: string): Promise<Mailbox | null> {
+  return (await checkMailboxPassword(deps, address, password))?.mailbox ?? null;
+}
+
+/**
+ * verifyMailboxPassword, also answering a stamp of the password hash it matched (sha256 of it):
+ * what a mailbox token is tied to, so that a new password ends the tokens issued under the old one.
+ */
+export async function checkMailboxPassword(
+  deps: CoreDeps,
+  address: string,
+  password: string,
+): Promise<{ mailbox: Mailbox; passwordStamp: string } | null> {
   const row = await findDeliverableMailboxRow(deps.db, normaliseAddress(address));
   if (!row?.password_hash) return verifyAgainstDummy(password).then(() => null);
-  return (await verifyPassword(password, row.password_hash)) ? toMailbox(row) : null;
+  if (!(await verifyPassword(password, row.password_hash))) return null;
+  return { mailbox: toMailbox(row), passwordStamp: passwordStamp(row.password_hash) };
+}
+
+/** The stamp of a stored password hash (see checkMailboxPassword). */
+export function passwordStamp(passwordHash: string): string {
+  return hashSecret(passwordHash);
 }
 
 const PURGE_BATCH = 500;

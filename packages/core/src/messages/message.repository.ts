@@ -136,6 +136,27 @@ export async function findTenantMessage(db: Executor, tenantId: string, id: stri
   return db.selectFrom("messages").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
 }
 
+/**
+ * Whose message `id` of the tenant is: the mailbox of a received (or Sent-folder) copy, or the
+ * sending mailbox of an outbound message (null when no mailbox sent it); undefined when there is none.
+ */
+export async function findMessageMailboxId(db: Executor, tenantId: string, id: string): Promise<string | null | undefined> {
+  const row = await db
+    .selectFrom("messages")
+    .select(sql<string | null>`mailbox_id`.as("mailbox_id"))
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .unionAll(
+      db
+        .selectFrom("outbound_messages")
+        .select("sender_mailbox_id as mailbox_id")
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", id),
+    )
+    .executeTakeFirst();
+  return row === undefined ? undefined : row.mailbox_id;
+}
+
 /** Everything but the raw bytes. */
 export async function findMessageContent(db: Executor, contentId: string) {
   return db

@@ -5,7 +5,7 @@ import { signMessage } from "./dkim-signer.js";
 import { checkIdempotencyKey, claimKey, findReplay, requestHash } from "./idempotency.js";
 import { composeMessage, newMessageIdHeader, type ComposeAddress } from "./message-composer.js";
 import { enqueueOutbound } from "./outbound-enqueue.js";
-import { authorizeSender } from "./sender-policy.js";
+import { authorizeSender, senderNotAllowed } from "./sender-policy.js";
 import type { SystemDkimKey } from "./system-dkim-key.js";
 
 export interface SendingContext {
@@ -46,8 +46,12 @@ export async function sendMessage(
   tenantId: string,
   input: SendInput,
   idempotencyKey?: string | undefined,
+  onlyAs?: { address: string } | undefined,
 ): Promise<SendResult> {
   const max = deps.config.smtp.maxMessageBytes;
+  const [from] = addresses(input.from);
+  // A mailbox token sends as its mailbox only; checked before a replay could answer another sender's send.
+  if (onlyAs && from!.address.toLowerCase() !== onlyAs.address) throw senderNotAllowed(from!.address);
   let hash: string | undefined;
   if (idempotencyKey !== undefined) {
     checkIdempotencyKey(idempotencyKey);
@@ -56,7 +60,6 @@ export async function sendMessage(
     if (replay) return replay;
   }
 
-  const [from] = addresses(input.from);
   const sender = await authorizeSender(deps, sending.systemKey, tenantId, from!.address);
   const to = addresses(input.to);
   const cc = addresses(input.cc);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,6 +10,8 @@ const TAG_BYTES = 16;
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /** A 32-byte key for another purpose (`label`), derived from the box's key (HKDF-SHA256): shared by every process that shares the box's key. */
+  derive(label: string): Buffer;
 }
 
 /**
@@ -28,6 +30,7 @@ export function createSecretBox(options: { secretsKey: string | undefined; dataD
   return {
     seal: (plain) => seal(keyNow(), plain),
     open: (sealed) => open(keyNow(), sealed),
+    derive: (label) => Buffer.from(hkdfSync("sha256", keyNow(), Buffer.alloc(0), label, 32)),
   };
 }
 

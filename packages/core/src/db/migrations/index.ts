@@ -10,6 +10,7 @@ import * as m20261203100000 from "./2026_12_03_100000_create_events.js";
 import * as m20261203110000 from "./2026_12_03_110000_create_webhooks.js";
 import * as m20261203120000 from "./2026_12_03_120000_create_folders.js";
 import * as m20261203130000 from "./2026_12_03_130000_messages_by_folder.js";
+import * as m20261204100000 from "./2026_12_04_100000_create_mailbox_tokens.js";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "2026_12_03_110000_create_webhooks": m20261203110000,
   "2026_12_03_120000_create_folders": m20261203120000,
   "2026_12_03_130000_messages_by_folder": m20261203130000,
+  "2026_12_04_100000_create_mailbox_tokens": m20261204100000,
 };
