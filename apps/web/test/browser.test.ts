@@ -117,6 +117,11 @@ describe("the webmail", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByTestId("mailbox-address").getByText(address).waitFor();
     await page.getByTestId("message-list").waitFor({ state: "attached" });
+    // A reload keeps the session: the cookie stays, GET /me gives the CSRF token back.
+    await page.reload();
+    await page.getByTestId("mailbox-address").getByText(address).waitFor();
+    // New mail comes over the event stream, not by polling.
+    await page.getByTestId("live").getByText("live", { exact: true }).waitFor();
   });
 
   const attachment = randomBytes(3000);
