@@ -70,7 +70,12 @@ describe("browser sessions (POST /api/v1/session)", () => {
     const { cookie, csrf } = await signInSession(server, a.address);
     const before = await folderNames(a);
 
-    for (const headers of [{ cookie }, { cookie, "x-csrf-token": `${csrf.slice(0, -1)}x` }, { cookie, "x-csrf-token": "" }]) {
+    const attempts: Record<string, string>[] = [
+      { cookie },
+      { cookie, "x-csrf-token": `${csrf.slice(0, -1)}x` },
+      { cookie, "x-csrf-token": "" },
+    ];
+    for (const headers of attempts) {
       const res = await rawCall(server, "POST", `/api/v1/accounts/${a.accountId}/folders`, { headers, body: { name: "Forged" } });
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ success: false, error: "Missing or wrong X-CSRF-Token header", code: "CSRF_REJECTED" });
@@ -143,7 +148,7 @@ describe("browser sessions (POST /api/v1/session)", () => {
     const { SseClient } = await import("./support/events.js");
     const stream = await SseClient.open(`${server.url}/api/v1/events/stream`, { cookie });
     expect(stream).toBeInstanceOf(SseClient);
-    await (stream as InstanceType<typeof SseClient>).close();
+    if (stream instanceof SseClient) await stream.close();
     const missing = await rawCall(server, "GET", "/api/v1/messages/msg_00000000000000000000000000/raw", { headers: { cookie } });
     expect(missing.status).toBe(404);
   });

@@ -200,6 +200,33 @@ describe("the webmail", () => {
     expect(detail.body.text).toContain("> Plain fallback.");
   });
 
+  it("works at phone width and from the keyboard, with a visible focus", async () => {
+    await mxTransport(server.app.smtpPort).sendMail({ from: other.address, to: address, subject: "Second", text: "Two." });
+    const phone = await newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(`${server.url}/mail`);
+      const rows = phone.getByTestId("message-row");
+      await rows.filter({ hasText: "Second" }).waitFor();
+      await expect(phone.getByRole("region", { name: "Reading pane" }).isVisible()).resolves.toBe(false);
+      await rows.first().focus();
+      await phone.keyboard.press("ArrowDown");
+      await expect(rows.nth(1).evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+      const outline = await rows.nth(1).evaluate((el) => getComputedStyle(el).outlineStyle);
+      expect(outline).not.toBe("none");
+      await phone.keyboard.press("Enter");
+      await phone.getByRole("button", { name: "← Back" }).waitFor();
+      await expect(phone.getByRole("region", { name: /^Messages in/ }).isVisible()).resolves.toBe(false);
+      await phone.keyboard.press("Escape");
+      await rows.first().waitFor();
+      // Nothing sticks out sideways at this width.
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it("signs out, and a wrong password shows the server's message", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("Password", { exact: true }).waitFor();
