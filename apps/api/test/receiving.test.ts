@@ -222,6 +222,7 @@ describe("delivery and read-back", () => {
         content_type: "application/octet-stream",
         size: 5000,
         content_id: null,
+        url: expect.stringMatching(new RegExp(`^/api/v1/messages/${item!.id}/attachments/att_`)),
       },
     ]);
     const names = message.body.headers.map((h: { name: string }) => h.name);

@@ -41,6 +41,7 @@ export const sessionRouter = router({
     .output(zCreatedToken)
     .mutation(async ({ ctx, input }) => {
       const issued = await ctx.core.sessions.signIn(ctx.clientIp, input.address, input.password);
+      ctx.response.headers["Cache-Control"] = "no-store";
       return { token: issued.token, expires_at: issued.expiresAt.toISOString(), mailbox: issued.mailbox };
     }),
 
