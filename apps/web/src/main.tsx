@@ -6,8 +6,13 @@ import { SignIn } from "./SignIn";
 import "./styles.css";
 
 // Each half of the app loads only when it is used: a mailbox user never downloads the console.
-const Console = lazy(() => import("./console/Console"));
-const Webmail = lazy(() => import("./webmail/Webmail"));
+// The half the address names starts loading at once, alongside the session check, not after it.
+const loadConsole = () => import("./console/Console");
+const loadWebmail = () => import("./webmail/Webmail");
+if (location.pathname.startsWith("/console")) void loadConsole();
+if (location.pathname.startsWith("/mail")) void loadWebmail();
+const Console = lazy(loadConsole);
+const Webmail = lazy(loadWebmail);
 
 /** The API key lives in this tab's sessionStorage only: closing the tab forgets it. */
 const KEY_STORAGE = "mailroom.apiKey";
