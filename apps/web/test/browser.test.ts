@@ -4,9 +4,10 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestDnsServer } from "../../api/test/support/dns-server.js";
 import { addInbox, mxTransport, startReceivingServer, type TestInbox } from "../../api/test/support/receiving.js";
+import { ownClientAddress } from "../../api/test/support/session-helpers.js";
 import { uniqueDomain, uniqueLocal } from "../../api/test/support/test-domains.js";
 import type { TestServer } from "../../api/test/support/test-server.js";
-import { ensureWebBuilt, launchBrowser, type TestBrowser, WEB_DIST } from "./support/browser.js";
+import { ensureWebBuilt, launchBrowser, relayFrom, type TestBrowser, WEB_DIST } from "./support/browser.js";
 
 /*
  * The console and the webmail in a real browser (Debian's chromium through playwright-core)
@@ -18,6 +19,9 @@ const PASSWORD = "correct-horse-battery";
 let server: TestServer;
 let dns: TestDnsServer;
 let browser: TestBrowser;
+/** The server as the browser reaches it: through a relay from a client address of this file's own. */
+let relay: Awaited<ReturnType<typeof relayFrom>>;
+let appUrl: string;
 let tenant: { id: string; api_key: string };
 /** The mailbox the console creates and the webmail signs in to. */
 let address: string;
@@ -30,11 +34,14 @@ beforeAll(async () => {
   server = await startReceivingServer({ MAILROOM_WEB_DIR: WEB_DIST, MAILROOM_DNS_SERVERS: dns.address });
   tenant = await server.createTenant("free");
   other = await addInbox(server, { key: tenant.api_key, tenantId: tenant.id }, uniqueLocal("peer"));
+  relay = await relayFrom(ownClientAddress(), server.app.httpPort);
+  appUrl = relay.url;
   browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
+  await relay?.close();
   await server?.stop();
   await dns?.stop();
 });
@@ -48,7 +55,7 @@ async function newPage(): Promise<Page> {
 describe("the console", () => {
   it("signs in with an API key, adds a domain and shows its records, creates a mailbox", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${appUrl}/`);
     await page.getByRole("tab", { name: "Console (API key)" }).click();
     await page.getByLabel("API key", { exact: true }).fill(tenant.api_key);
     await page.getByRole("button", { name: "Open the console" }).click();
@@ -93,7 +100,7 @@ describe("the console", () => {
 
   it("shows the server's message for a bad key", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/console`);
+    await page.goto(`${appUrl}/console`);
     await page.getByLabel("API key", { exact: true }).fill("mr_live_not_a_real_key_000000000000");
     await page.getByRole("button", { name: "Open the console" }).click();
     await expect(page.getByRole("alert").textContent()).resolves.toMatch(/^Invalid or expired API key/);
@@ -111,7 +118,7 @@ describe("the webmail", () => {
   afterAll(() => page?.close());
 
   it("signs in with the mailbox's address and password", async () => {
-    await page.goto(`${server.url}/`);
+    await page.goto(`${appUrl}/`);
     await page.getByLabel("Address", { exact: true }).fill(address);
     await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -205,7 +212,7 @@ describe("the webmail", () => {
     const phone = await newPage();
     try {
       await phone.setViewportSize({ width: 390, height: 844 });
-      await phone.goto(`${server.url}/mail`);
+      await phone.goto(`${appUrl}/mail`);
       const rows = phone.getByTestId("message-row");
       await rows.filter({ hasText: "Second" }).waitFor();
       await expect(phone.getByRole("region", { name: "Reading pane" }).isVisible()).resolves.toBe(false);

@@ -1,4 +1,6 @@
+import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,6 +98,36 @@ export async function launchBrowser(): Promise<TestBrowser> {
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A plain TCP relay on 127.0.0.1 to `port`, connecting from `localAddress`: the server sees the
+ * browser as that client address. Failed sign-ins are throttled per client IP across every test
+ * file on the database, and chromium cannot choose its source address itself.
+ */
+export async function relayFrom(localAddress: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    const upstream = connect({ host: "127.0.0.1", port, localAddress });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  relay.listen(0, "127.0.0.1");
+  await once(relay, "listening");
+  return {
+    url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
     },
   };
 }
