@@ -147,8 +147,9 @@ describe("browser sessions (POST /api/v1/session)", () => {
     const { cookie } = await signInSession(server, a.address);
     const { SseClient } = await import("./support/events.js");
     const stream = await SseClient.open(`${server.url}/api/v1/events/stream`, { cookie });
-    expect(stream).toBeInstanceOf(SseClient);
-    if (stream instanceof SseClient) await stream.close();
+    if (!(stream instanceof SseClient)) throw new Error(`stream refused: ${JSON.stringify(stream)}`);
+    expect(stream.status).toBe(200);
+    await stream.close();
     const missing = await rawCall(server, "GET", "/api/v1/messages/msg_00000000000000000000000000/raw", { headers: { cookie } });
     expect(missing.status).toBe(404);
   });
