@@ -13,13 +13,23 @@ function newestMtime(path) {
   return newest;
 }
 
+/** Whether `output` (a file) is missing or older than any of `sources` (paths relative to `dir`). */
+export function isStale({ dir, sources, output }) {
+  const newestSource = Math.max(...sources.filter((p) => existsSync(join(dir, p))).map((p) => newestMtime(join(dir, p))));
+  return !existsSync(output) || statSync(output).mtimeMs < newestSource;
+}
+
+/** Build with `build()` when `output` is missing or stale; true when it built. */
+export async function ensureBuilt({ dir, sources, output, build, what }) {
+  if (!isStale({ dir, sources, output })) return false;
+  process.stderr.write(`mailroom: building ${what}…\n`);
+  await build();
+  return true;
+}
+
 /** `sources` are paths relative to `dir`; `build()` writes `dir`/dist/main.js. */
 export async function launchBundle({ dir, sources, build, what }) {
   const main = join(dir, "dist", "main.js");
-  const newestSource = Math.max(...sources.map((p) => newestMtime(join(dir, p))));
-  if (!existsSync(main) || statSync(main).mtimeMs < newestSource) {
-    process.stderr.write(`mailroom: bundling ${what}…\n`);
-    await build();
-  }
+  await ensureBuilt({ dir, sources, output: main, build, what });
   await import(pathToFileURL(main).href);
 }

@@ -1,7 +1,7 @@
 // pnpm bench: every benchmark, then ONE table (ours, the peer's figure from the same run, ratio,
 // target, met/missed). Not part of pnpm test or CI.
 //   pnpm bench                       everything (about 15 minutes on 2 cores)
-//   pnpm bench --only inbound,api    some groups: inbound, api, outbound, startup, cli, events, imap
+//   pnpm bench --only inbound,api    some groups: inbound, api, outbound, startup, cli, events, imap, web
 //   BENCH_SCALE=0.02 pnpm bench      a trial of the scripts: every count and duration scaled down
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -14,13 +14,14 @@ import { imap } from "./benchmarks/imap.js";
 import { inbound } from "./benchmarks/inbound.js";
 import { outbound } from "./benchmarks/outbound.js";
 import { startup } from "./benchmarks/startup.js";
+import { web } from "./benchmarks/web.js";
 import { BENCH_DNS_RECORDS, LoopbackDns } from "./lib/dns.js";
 import { BENCH, SCALE, log } from "./lib/env.js";
 import { assertBuilt, serverPeaks } from "./lib/mailroom.js";
 import { errorRow, renderTable, type Row } from "./lib/table.js";
 import { startHaraka, startSmtpSink } from "./lib/tools.js";
 
-const groups: Record<string, (ctx: BenchContext) => Promise<Row[]>> = { inbound, api, outbound, startup, cli, events, imap };
+const groups: Record<string, (ctx: BenchContext) => Promise<Row[]>> = { inbound, api, outbound, startup, cli, events, imap, web };
 const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? "").split(",") : Object.keys(groups);
 for (const name of only) if (!groups[name]) throw new Error(`unknown group "${name}" (known: ${Object.keys(groups).join(", ")})`);

@@ -143,6 +143,7 @@ export async function startMailroom(options: StartOptions): Promise<RunningMailr
         requestTimeoutMs: config.http.requestTimeoutMs,
         maxConnections: config.http.maxConnections,
         workerId: options.workerId,
+        webDir: config.webDir,
       });
       http.listen(config.http.port, config.http.host);
       await once(http, "listening");

@@ -70,7 +70,8 @@ describe("one error model on both surfaces", () => {
   });
 
   it("answers unknown routes with 404 in the same body", async () => {
-    for (const path of ["/api/v1/nothing-here", "/nowhere"]) {
+    // Other paths are the web app's (web-app.test.ts).
+    for (const path of ["/api/v1/nothing-here", "/api/nowhere", "/v1/nothing-here", "/trpc", "/docs/nothing"]) {
       const res = await server.call("GET", path);
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ success: false, error: "No such endpoint", code: "ROUTE_NOT_FOUND" });

@@ -288,6 +288,8 @@ export const configSchema = z
     MAILROOM_MAILBOX_QUOTAS: perPlanNumbers(DEFAULT_MAILBOX_QUOTAS, true).default(DEFAULT_MAILBOX_QUOTAS),
     MAILROOM_RESERVED_PREFIXES: prefixList.default(DEFAULT_RESERVED_PREFIXES),
     MAILROOM_TRUST_PROXY: boolean.default(false),
+    /** The built browser app (apps/web/dist) served at `/`; unset = found beside the server's code. */
+    MAILROOM_WEB_DIR: z.string().min(1).optional(),
     /** How long a mailbox token or browser session lives (fractions allowed); sign in again after. */
     MAILROOM_MAILBOX_TOKEN_TTL_HOURS: z.coerce
       .number({ error: "must be a number of hours from 0.001 to 8760" })
@@ -384,6 +386,8 @@ export interface MailroomConfig {
   /** Lower-case local parts nobody may create. */
   reservedPrefixes: string[];
   trustProxy: boolean;
+  /** The built browser app's folder; undefined = apps/web/dist, found from the server's own code. */
+  webDir: string | undefined;
   /** Lifetime of a mailbox token (and of a browser session), in milliseconds. */
   mailboxTokenTtlMs: number;
   logLevel: RawConfig["LOG_LEVEL"];
@@ -537,6 +541,7 @@ export function parseConfig(env: Record<string, string | undefined>): MailroomCo
     mailboxQuotas: c.MAILROOM_MAILBOX_QUOTAS,
     reservedPrefixes: c.MAILROOM_RESERVED_PREFIXES,
     trustProxy: c.MAILROOM_TRUST_PROXY,
+    webDir: c.MAILROOM_WEB_DIR,
     mailboxTokenTtlMs: Math.round(c.MAILROOM_MAILBOX_TOKEN_TTL_HOURS * 3_600_000),
     logLevel: c.LOG_LEVEL,
     events: {

@@ -20,6 +20,7 @@ import {
   type Authenticated,
 } from "./request-gate.js";
 import { createRestHandler } from "./rest-handler.js";
+import { createWebApp } from "./web-app.js";
 
 export interface HttpServerOptions {
   router: AppRouter;
@@ -35,6 +36,8 @@ export interface HttpServerOptions {
   maxConnections?: number;
   /** In a cluster, this worker's number: /healthz names it, so an operator can see which process answered. */
   workerId?: number | undefined;
+  /** The built browser app; undefined = apps/web/dist beside the server's code. */
+  webDir?: string | undefined;
 }
 
 /**
@@ -47,12 +50,15 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 const REST_PREFIXES = ["/api/v1", "/v1"] as const;
+/** First path segments that belong to the API: an unknown path under them is a JSON 404, never the web app. */
+const API_SEGMENTS = new Set(["api", "v1", "trpc", "docs", "healthz"]);
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const { router, core, database, logger } = options;
   const messageBodyLimit = options.messageBodyLimit ?? DEFAULT_BODY_LIMIT;
   const rest = createRestHandler(router, core, logger, messageBodyLimit);
   const trpc = createTrpcHandler(router, core, logger, messageBodyLimit);
+  const webApp = createWebApp({ dir: options.webDir, logger });
   let openApiJson: string | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -87,6 +93,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       if (path === EVENT_STREAM_PATH) return serveEventStream(core, logger, req, res, url);
       return rest(req, res, path, url);
     }
+    if (!API_SEGMENTS.has(pathname.split("/")[1] ?? "") && (await webApp(req, res, pathname))) return;
     return sendJson(req, res, 404, toErrorBody({ code: "ROUTE_NOT_FOUND", message: "No such endpoint" }));
   };
 
