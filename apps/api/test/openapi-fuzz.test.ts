@@ -4,6 +4,7 @@ import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestDnsServer } from "./support/dns-server.js";
 import { brokenValues, generate, Rng, type Schema } from "./support/schema-fuzz.js";
+import { rawCall } from "./support/session-helpers.js";
 import { uniqueLocal } from "./support/test-domains.js";
 import { ADMIN_KEY, startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -14,6 +15,8 @@ import { ADMIN_KEY, startTestServer, type TestServer } from "./support/test-serv
  * FUZZ_SEED=<n> replays a run; FUZZ_CASES=<n> sets how many rounds (inputs per operation) it makes.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
+/** Outside the 127.0.0.10–249 that other tests draw their own client addresses from. */
+const FUZZ_CLIENT_ADDRESS = "127.0.0.253";
 const CASES = Number(process.env.FUZZ_CASES ?? 8);
 /** Rounds stop once this is spent (a bound on the run, not a speed requirement); FUZZ_CASES alone sets the count when given. */
 const BUDGET_MS = process.env.FUZZ_CASES ? Number.POSITIVE_INFINITY : 8_000;
@@ -247,6 +250,11 @@ async function send(op: Operation, input: Input) {
   if (query) path += `?${query}`;
   const key = op.tags.includes("Admin") ? ADMIN_KEY : fixtures.key;
   const body = input.body === undefined ? undefined : JSON.stringify(input.body.raw);
+  if (op.tags.includes("Sign-in") && op.method === "POST") {
+    // Its wrong passwords count against a client address of the fuzz's own: failed sign-ins are
+    // throttled per IP with submission, IMAP and POP3, across test files on one database.
+    return rawCall(server, op.method, `/api/v1${path}`, { body: input.body?.raw, localAddress: FUZZ_CLIENT_ADDRESS });
+  }
   return server.call(op.method, `/api/v1${path}`, { key, ...(body === undefined ? {} : { body }) });
 }
 
