@@ -4,12 +4,12 @@ import { mkdtempSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backgroundJobs } from "../src/background-jobs.js";
 import { eventually, FakeSmtp } from "./support/fake-smtp.js";
 import { awaitFreshWindow } from "./support/rate-windows.js";
 import { composeMessage, MX_DOMAINS, MX_HOSTNAME, mxTransport } from "./support/receiving.js";
+import { createScratchDatabase, type ScratchDatabase } from "./support/scratch-database.js";
 import { runMain, startServerProcess, type ServerProcess } from "./support/server-process.js";
 import { uniqueLocal } from "./support/test-domains.js";
 import { testDatabaseUrl } from "./support/test-database.js";
@@ -51,24 +51,8 @@ function call(base: string, method: string, path: string, options: { key?: strin
  * A database of its own on the run's PostgreSQL server: these processes run delivery, webhook
  * workers and periodic jobs for every tenant, which must not touch other test files' rows.
  */
-async function ownDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = testDatabaseUrl()!;
-  const name = `mailroom_cluster_${Date.now()}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    },
-  };
+function ownDatabase(): Promise<ScratchDatabase> {
+  return createScratchDatabase(testDatabaseUrl()!, "mailroom_cluster");
 }
 
 /** JSON log lines of a process (and its workers) whose `msg` is `message`. */

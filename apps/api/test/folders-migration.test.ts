@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { type DatabaseHandle, migrateTo, migrateToLatest, openDatabase } from "@mailroom/core";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase } from "./support/scratch-database.js";
 
 /*
  * The folders migration on a database that already holds mail: a database of its own (a fresh
@@ -17,20 +16,9 @@ let dropDatabase: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   const base = process.env.DATABASE_URL;
   if (base) {
-    const name = `mailroom_migration_${Date.now()}_${randomBytes(3).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    handle = await openDatabase({ databaseUrl: url.toString(), poolSize: 2 });
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    };
+    const scratch = await createScratchDatabase(base, "mailroom_migration");
+    handle = await openDatabase({ databaseUrl: scratch.url, poolSize: 2 });
+    dropDatabase = scratch.drop;
   } else {
     handle = await openDatabase({ pgliteDataDir: "memory://" });
   }

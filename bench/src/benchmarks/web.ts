@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { CHROMIUM_LAUNCH } from "../../../tooling/chromium.mjs";
 import { ROOT, log } from "../lib/env.js";
 import { api, createTenantWithMailbox, SYSTEM_DOMAIN, startMailroom } from "../lib/mailroom.js";
 import type { Row } from "../lib/table.js";
 import type { BenchContext } from "./context.js";
 
 const DIST = join(ROOT, "apps/web/dist");
-const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? "/usr/bin/chromium";
 const MESSAGES = 50;
 const PASSWORD = "bench-password-123";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -65,19 +65,7 @@ export async function web(ctx: BenchContext, runs = Number(process.env.BENCH_WEB
       if (sent.status !== 200 && sent.status !== 201) throw new Error(`POST /send: ${sent.status} ${JSON.stringify(sent.json)}`);
     }
 
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const context = await chromium.launchPersistentContext(profile, CHROMIUM_LAUNCH);
     try {
       // No request interception here (the browser tests have it): intercepting turns chromium's HTTP cache off
       // and adds a round trip to this process per request, which is not what a user's browser pays.

@@ -5,10 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_LAUNCH } from "../../../../tooling/chromium.mjs";
 import { ensureBuilt } from "../../../../tooling/launch.mjs";
 import { buildWeb, WEB_SOURCES } from "../../build.mjs";
-
-export const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? "/usr/bin/chromium";
 
 const WEB_DIR = fileURLToPath(new URL("../../", import.meta.url));
 /** The built app the test server serves (MAILROOM_WEB_DIR). */
@@ -60,19 +59,9 @@ export async function launchBrowser(): Promise<TestBrowser> {
   }
   const profile = mkdtempSync(join(tmpdir(), "mailroom-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
+    ...CHROMIUM_LAUNCH,
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
   });
   const offHost: string[] = [];
   const requested: string[] = [];
