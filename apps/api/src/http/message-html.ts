@@ -50,6 +50,7 @@ function decodeLeniently(text: string): string {
   }
 }
 
-function escapeHtml(text: string): string {
+/** Text made safe to place in HTML content or a quoted attribute. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "@mailroom/core";
+import { escapeHtml } from "./message-html.js";
 import { closeIfBodyUnread } from "./request-gate.js";
 
 /*
@@ -141,8 +142,4 @@ function notBuilt(req: IncomingMessage, res: ServerResponse, dir: string): void 
     "<code>pnpm --filter @mailroom/web build</code> (<code>pnpm start</code> builds it when missing), " +
     "or point <code>MAILROOM_WEB_DIR</code> at a built copy. The API answers under <code>/api/v1</code>.</p>";
   res.end(req.method === "HEAD" ? undefined : page);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
