@@ -269,6 +269,10 @@ function lineBounds(text: string): number[] {
 
 function candidatesIn(segment: Segment): Candidate[] {
   const { text } = segment;
+  // Only tokens with a digit can be codes (or end a word's claim); without one shaped like a code
+  // the keyword scan, the costly part on every message received, has nothing to decide.
+  const digitTokens = [...text.matchAll(TOKEN)].filter((m) => /\d/.test(m[0]));
+  if (!digitTokens.some((m) => shapeOf(m[0]) !== null)) return [];
   const keywords = findKeywords(text);
   const lineStarts = lineBounds(text);
   const promoLines = new Set<number>();
@@ -289,7 +293,7 @@ function candidatesIn(segment: Segment): Candidate[] {
   let lastDigitTokenEnd = Number.NEGATIVE_INFINITY;
   let line = 0;
 
-  for (const m of text.matchAll(TOKEN)) {
+  for (const m of digitTokens) {
     const token = m[0];
     const start = m.index;
     const end = start + token.length;
@@ -299,7 +303,6 @@ function candidatesIn(segment: Segment): Candidate[] {
       nextWord++;
     }
     while (line + 1 < lineStarts.length && lineStarts[line + 1]! <= start) line++;
-    if (!/\d/.test(token)) continue;
     // Only the first number after a word is the one it names: "code for order 10482 is 482913".
     const named = lastWord && lastWord.end > lastDigitTokenEnd ? lastWord : undefined;
     lastDigitTokenEnd = end;
