@@ -352,6 +352,10 @@ describe("hosted recipients", () => {
     const raw = await fetch(`${server.url}/api/v1/messages/${mine!.id}/raw`, { headers: { authorization: `Bearer ${t.key}` } });
     const rawText = await raw.text();
     expect(rawText).toMatch(/^Authentication-Results: [\s\S]*\r\nReceived: from [\s\S]*\r\nDKIM-Signature: /);
+    // The stored header list is the raw's, in its order (the copy's parse reuses the send's).
+    const names = (full.body.headers as { name: string }[]).map((h) => h.name.toLowerCase());
+    expect(names.slice(0, 3)).toEqual(["authentication-results", "received", "dkim-signature"]);
+    expect(names).toEqual(expect.arrayContaining(["from", "to", "subject", "message-id", "date", "mime-version"]));
 
     // The sender's view: each hosted recipient delivered.
     const sent = await server.call("GET", `/api/v1/messages/${res.body.message_id}`, { key: t.key });
@@ -364,6 +368,37 @@ describe("hosted recipients", () => {
     // The other tenant cannot see the sent message.
     const foreign = await server.call("GET", `/api/v1/messages/${res.body.message_id}`, { key: otherTenant.api_key });
     expect(foreign.status).toBe(404);
+  });
+
+  it("sends at once between two mailboxes, both ways: each stored once, UIDs 1…n per folder, none lost to a deadlock", async () => {
+    const a = await account();
+    const b = await account();
+    const sends = [
+      ...Array.from({ length: 25 }, (_, i) => ({ from: a.email, to: b.email, subject: `a→b ${i}` })),
+      ...Array.from({ length: 25 }, (_, i) => ({ from: b.email, to: a.email, subject: `b→a ${i}` })),
+      ...Array.from({ length: 10 }, (_, i) => ({ from: a.email, to: [a.email, b.email], subject: `a→ab ${i}` })),
+    ];
+    const results = await Promise.all(sends.map((body) => send({ ...body, text: "x" })));
+    expect(results.map((r) => r.status)).toEqual(sends.map(() => 200));
+    expect(new Set(results.map((r) => r.body.message_id)).size).toBe(sends.length);
+
+    const db = server.app.core.deps.db;
+    const uids = async (mailboxId: string) => {
+      const rows = await db
+        .selectFrom("messages")
+        .innerJoin("folders", "folders.id", "messages.folder_id")
+        .select(["folders.name", "messages.uid", "messages.subject"])
+        .where("messages.mailbox_id", "=", mailboxId)
+        .execute();
+      const byFolder: Record<string, number[]> = {};
+      for (const r of rows) byFolder[r.name] = [...(byFolder[r.name] ?? []), Number(r.uid)];
+      for (const list of Object.values(byFolder)) list.sort((x, y) => x - y);
+      return byFolder;
+    };
+    const seq = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    // a: 25 from b + 10 to itself in INBOX; 35 sent. b: 25 from a + 10 in INBOX; 25 sent.
+    expect(await uids(a.id)).toEqual({ INBOX: seq(35), Sent: seq(35) });
+    expect(await uids(b.id)).toEqual({ INBOX: seq(35), Sent: seq(25) });
   });
 
   it("bounces an unknown address on our own domains at once, with a notice to a hosted sender", async () => {

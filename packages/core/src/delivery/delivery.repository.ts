@@ -4,9 +4,9 @@ import { appendEvents, eventRows, type NewEvent } from "../events/event-log.js";
 import type { DeliveryRow, DeliveryTable, NewDeliveryRow, NewOutboundMessageRow, OutboundMessageRow } from "./delivery.table.js";
 
 /** The inserts that record a send (its message and one row per recipient), to run in one statement. */
-export function outboundInserts(db: Executor, message: NewOutboundMessageRow, deliveries: NewDeliveryRow[]): Compilable[] {
+export function outboundInserts(db: Executor, messages: NewOutboundMessageRow[], deliveries: NewDeliveryRow[]): Compilable[] {
   return [
-    db.insertInto("outbound_messages").values(message),
+    db.insertInto("outbound_messages").values(messages),
     ...(deliveries.length > 0 ? [db.insertInto("deliveries").values(deliveries)] : []),
   ];
 }

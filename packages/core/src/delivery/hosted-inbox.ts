@@ -1,7 +1,7 @@
 import type { AuthResults } from "@mailroom/contracts";
 import type { CoreDeps } from "../deps.js";
 import { newId } from "../ids.js";
-import { parseMessage } from "../messages/message-parser.js";
+import { parseMessage, type ParsedMessage } from "../messages/message-parser.js";
 import { announceStored, storeMessagesIn, type IncomingMessage } from "../messages/message-store.js";
 import type { NewMailSignal } from "../messages/new-mail-signal.js";
 import { receivedHeader } from "../smtp/received-header.js";
@@ -46,13 +46,14 @@ export function createHostedStore(deps: CoreDeps, signal: NewMailSignal | undefi
         recipients: mail.recipients.map((r) => r.address),
         date: new Date(),
       });
-      const raw = Buffer.concat([Buffer.from(header + received, "utf8"), mail.raw]);
+      const added = Buffer.from(header + received, "utf8");
+      const raw = Buffer.concat([added, mail.raw]);
       const message: IncomingMessage = {
         id,
         raw,
         envelopeFrom: mail.envelopeFrom,
         recipients: mail.recipients,
-        parsed: await parseMessage(raw),
+        parsed: mail.parsed ? await withAddedHeaders(added, mail.parsed) : await parseMessage(raw),
         auth,
         sentMessageId: mail.sentMessageId,
       };
@@ -69,4 +70,10 @@ export function createHostedStore(deps: CoreDeps, signal: NewMailSignal | undefi
       };
     },
   };
+}
+
+/** What parsing `added` + the message would give, from the message parsed already: only the header lines differ. */
+async function withAddedHeaders(added: Buffer, parsed: ParsedMessage): Promise<ParsedMessage> {
+  const { headers } = await parseMessage(Buffer.concat([added, Buffer.from("\r\n")]));
+  return { ...parsed, headers: [...headers, ...parsed.headers] };
 }

@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Database } from "../db/database.js";
+import type { ParsedMessage } from "../messages/message-parser.js";
 import type { AcceptedRecipient, IncomingMessage, StoredCopies } from "../messages/message-store.js";
 
 /** A recipient mailbox on this server (address, mailbox, and the address's `+tag`, stored on the copy). */
@@ -12,6 +13,8 @@ export interface HostedMail {
   recipients: HostedRecipient[];
   /** The outbound message being delivered; each copy records it. Absent for notices about one (bounces). */
   sentMessageId?: string | undefined;
+  /** `raw` parsed already (the sender's Sent copy needs it too); parsed here when absent. */
+  parsed?: ParsedMessage | undefined;
 }
 
 /**

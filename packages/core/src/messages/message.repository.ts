@@ -38,7 +38,7 @@ export async function insertMessagesAndNotify(
 }
 
 /**
- * Two CTEs: reserve each folder's next UIDs (and raise its modseq), then insert the copies
+ * Three CTEs: lock the folders, reserve each one's next UIDs (and raise its modseq), then insert the copies
  * numbered from them in the order given. The folder rows stay locked to the commit, so UIDs
  * ascend in commit order. A copy whose folder is gone gets no UID and fails the NOT NULL
  * constraint, so the whole statement fails (as the mailbox's foreign key did before).
@@ -54,11 +54,20 @@ function copiesWithUids(copies: NewMessageRow[]): RawBuilder<unknown>[] {
     })),
   );
   return [
+    // Locked in id order: two statements storing into the same folders can then wait for each
+    // other but never deadlock (a batch of sends holds INBOXes and a Sent folder at once).
+    sql`folder_locks as (
+      select f.id, c.n from folders f
+      join (select r.folder_id, count(*) as n from jsonb_to_recordset(${rows}::jsonb) as r(folder_id text) group by r.folder_id) c
+        on c.folder_id = f.id
+      order by f.id
+      for update of f
+    )`,
     sql`uid_bump as (
-      update folders f set uid_next = f.uid_next + c.n, highest_modseq = f.highest_modseq + 1
-      from (select r.folder_id, count(*) as n from jsonb_to_recordset(${rows}::jsonb) as r(folder_id text) group by r.folder_id) c
-      where f.id = c.folder_id
-      returning f.id, f.uid_next - c.n as first_uid, f.highest_modseq as modseq
+      update folders f set uid_next = f.uid_next + l.n, highest_modseq = f.highest_modseq + 1
+      from folder_locks l
+      where f.id = l.id
+      returning f.id, f.uid_next - l.n as first_uid, f.highest_modseq as modseq
     )`,
     sql`insert_copies as (
       insert into messages (id, tenant_id, mailbox_id, content_id, rcpt_to, to_tag, sent_message_id, from_address,

@@ -2,7 +2,6 @@ import type { Transaction } from "kysely";
 import type { Database, Executor } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { prepareBounceNotice } from "../delivery/bounce-notice.js";
-import { outboundInserts } from "../delivery/delivery.repository.js";
 import type { NewDeliveryRow, NewOutboundMessageRow, OutboundSource } from "../delivery/delivery.table.js";
 import type { HostedRecipient, HostedStore, PreparedHostedMail } from "../delivery/hosted-store.js";
 import { newId } from "../ids.js";
@@ -11,10 +10,10 @@ import { eventRows } from "../events/event-log.js";
 import { NOT_CHECKED } from "../folders/folder-messages.js";
 import { ensureSentFolder } from "../folders/folder.service.js";
 import { parseFlags, storedFlags } from "../folders/message-flags.js";
-import { parseMessage } from "../messages/message-parser.js";
-import { eventInserts, type IncomingMessage, messageRows } from "../messages/message-store.js";
-import { insertMessagesAndNotify } from "../messages/message.repository.js";
+import { parseMessage, type ParsedMessage } from "../messages/message-parser.js";
+import { type IncomingMessage, messageRows } from "../messages/message-store.js";
 import { decideRecipients, type RecipientDecision } from "../recipients/recipient-rule.js";
+import { type OutboundWrite, type OutboundWrites, writeOutbound } from "./outbound-writes.js";
 
 type Route =
   | { kind: "hosted"; recipient: HostedRecipient }
@@ -78,7 +77,12 @@ function sendEvents(draft: OutboundDraft, messageId: string, rows: NewDeliveryRo
  * send never has a Bcc header), seen, linked to the outbound message, and no message.received
  * event (it did not arrive). None when the sender is an address on a domain, not a mailbox.
  */
-async function sentFolderCopy(deps: CoreDeps, draft: OutboundDraft, messageId: string): Promise<IncomingMessage | undefined> {
+async function sentFolderCopy(
+  deps: CoreDeps,
+  draft: OutboundDraft,
+  messageId: string,
+  parsed: ParsedMessage,
+): Promise<IncomingMessage | undefined> {
   if (!draft.senderMailboxId) return undefined;
   const mailbox = { id: draft.senderMailboxId, tenantId: draft.tenantId };
   const folderId = draft.senderSentFolderId ?? (await ensureSentFolder(deps.db, mailbox));
@@ -95,7 +99,7 @@ async function sentFolderCopy(deps: CoreDeps, draft: OutboundDraft, messageId: s
         folderId,
       },
     ],
-    parsed: await parseMessage(draft.raw),
+    parsed,
     auth: NOT_CHECKED,
     sentMessageId: messageId,
     received: false,
@@ -138,7 +142,7 @@ export interface Enqueued {
  */
 export async function enqueueOutbound(
   deps: CoreDeps,
-  hosted: HostedStore,
+  sending: { hosted: HostedStore; writes: OutboundWrites },
   draft: OutboundDraft,
   withinTransaction?: (trx: Transaction<Database>, result: Enqueued) => Promise<void>,
 ): Promise<Enqueued> {
@@ -147,10 +151,13 @@ export async function enqueueOutbound(
   // Parsing and any look-ups happen first; the write is one statement at the end.
   const messageId = newId("message");
   const hostedRecipients = routes.flatMap((r) => (r.kind === "hosted" ? [r.recipient] : []));
+  // Parsed once, for the hosted recipients' copy and the sender's Sent copy alike.
+  const parsed = hostedRecipients.length > 0 || draft.senderMailboxId ? await parseMessage(draft.raw) : undefined;
   const hostedCopy: PreparedHostedMail | undefined =
     hostedRecipients.length > 0
-      ? await hosted.prepare({
+      ? await sending.hosted.prepare({
           raw: draft.raw,
+          parsed,
           envelopeFrom: draft.fromAddress,
           recipients: hostedRecipients,
           sentMessageId: messageId,
@@ -161,7 +168,7 @@ export async function enqueueOutbound(
     for (const r of routes) {
       if (r.kind !== "unknown") continue;
       notices.push(
-        await prepareBounceNotice(deps, hosted, {
+        await prepareBounceNotice(deps, sending.hosted, {
           sender: draft.fromAddress,
           senderMailboxId: draft.senderMailboxId,
           senderDomainId: draft.senderDomainId,
@@ -177,7 +184,7 @@ export async function enqueueOutbound(
   }
 
   const hostedMail = [...(hostedCopy ? [hostedCopy] : []), ...notices];
-  const sentCopy = await sentFolderCopy(deps, draft, messageId);
+  const sentCopy = parsed && (await sentFolderCopy(deps, draft, messageId, parsed));
   const copies = messageRows([...hostedMail.map((h) => h.incoming), ...(sentCopy ? [sentCopy] : [])]);
   // Each hosted recipient's row names its copy, so the sender can find what the recipient reads.
   const copyIdOf = new Map((hostedCopy ? copies.stored[0]!.copies : []).map((c) => [c.mailbox_id, c.id]));
@@ -223,7 +230,8 @@ export async function enqueueOutbound(
   const result: Enqueued = { messageId, status: rows.every((r) => r.status === "sent") ? "sent" : "queued", remote };
 
   // Everything the send writes, in ONE statement: the message, its recipients' rows and the
-  // hosted copies (with their NOTIFYs). Only an Idempotency-Key needs a transaction around it.
+  // hosted copies (with their NOTIFYs), batched with other sends' (createOutboundWrites). Only an
+  // Idempotency-Key needs a transaction around it.
   const outboundRow: NewOutboundMessageRow = {
     id: messageId,
     tenant_id: draft.tenantId,
@@ -238,19 +246,20 @@ export async function enqueueOutbound(
     tags: JSON.stringify(draft.tags),
     source: draft.source,
   };
-  const events = eventRows(sendEvents(draft, messageId, rows));
-  const write = (executor: Executor) =>
-    insertMessagesAndNotify(executor, copies.contents, copies.copies, [
-      ...outboundInserts(executor, outboundRow, rows),
-      ...eventInserts(executor, [...events, ...copies.events]),
-    ]);
+  const write: OutboundWrite = {
+    contents: copies.contents,
+    copies: copies.copies,
+    outbound: outboundRow,
+    deliveries: rows,
+    events: [...eventRows(sendEvents(draft, messageId, rows)), ...copies.events],
+  };
   if (withinTransaction) {
     await deps.db.transaction().execute(async (trx) => {
-      await write(trx);
+      await writeOutbound(trx, [write]);
       await withinTransaction(trx, result);
     });
   } else {
-    await write(deps.db);
+    await sending.writes.write(write);
   }
   for (const [i, h] of hostedMail.entries()) h.announce(copies.stored[i]!);
   const sentCopyId = sentCopy ? copies.stored[hostedMail.length]!.copies[0]!.id : undefined;

@@ -1,15 +1,20 @@
 import { MailroomError, parseSendAddress, type SendInput, type SendResult } from "@mailroom/contracts";
+import type { Transaction } from "kysely";
+import type { Database } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import type { HostedStore } from "../delivery/hosted-store.js";
 import { signMessage } from "./dkim-signer.js";
 import { checkIdempotencyKey, claimKey, findReplay, requestHash } from "./idempotency.js";
 import { composeMessage, newMessageIdHeader, type ComposeAddress } from "./message-composer.js";
-import { enqueueOutbound } from "./outbound-enqueue.js";
+import { enqueueOutbound, type Enqueued } from "./outbound-enqueue.js";
+import type { OutboundWrites } from "./outbound-writes.js";
 import { authorizeSender, senderNotAllowed } from "./sender-policy.js";
 import type { SystemDkimKey } from "./system-dkim-key.js";
 
 export interface SendingContext {
   hosted: HostedStore;
+  /** Sends' writes, committed together (createOutboundWrites). */
+  writes: OutboundWrites;
   systemKey: () => Promise<SystemDkimKey>;
   /** Tell the local worker there is something to deliver. */
   kick: () => void;
@@ -108,11 +113,15 @@ export async function sendMessage(
     source: "api" as const,
   };
   try {
-    const result = await enqueueOutbound(deps, sending.hosted, draft, async (trx, enqueued) => {
-      if (idempotencyKey === undefined || hash === undefined) return;
-      const response: SendResult = { message_id: enqueued.messageId, status: enqueued.status };
-      if (!(await claimKey(trx, tenantId, idempotencyKey, hash, response))) throw new KeyTaken();
-    });
+    // Only an Idempotency-Key needs the send's statement wrapped in a transaction (two more round trips).
+    const claim =
+      idempotencyKey === undefined || hash === undefined
+        ? undefined
+        : async (trx: Transaction<Database>, enqueued: Enqueued) => {
+            const response: SendResult = { message_id: enqueued.messageId, status: enqueued.status };
+            if (!(await claimKey(trx, tenantId, idempotencyKey, hash, response))) throw new KeyTaken();
+          };
+    const result = await enqueueOutbound(deps, sending, draft, claim);
     if (result.remote > 0) sending.kick();
     return { message_id: result.messageId, status: result.status };
   } catch (err) {

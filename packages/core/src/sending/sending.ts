@@ -3,6 +3,7 @@ import { DeliveryWorker, type DeliveryWorkerOptions } from "../delivery/delivery
 import { createHostedStore } from "../delivery/hosted-inbox.js";
 import { createRemoteTransport } from "../delivery/remote-transport.js";
 import type { NewMailSignal } from "../messages/new-mail-signal.js";
+import { createOutboundWrites } from "./outbound-writes.js";
 import type { SendingContext } from "./send.service.js";
 import { ensureSystemDkimKey, type SystemDkimKey } from "./system-dkim-key.js";
 
@@ -13,6 +14,7 @@ export function createSendingContext(deps: CoreDeps, newMail: NewMailSignal | un
   let systemKey: Promise<SystemDkimKey> | undefined;
   const context: SendingContext = {
     hosted,
+    writes: createOutboundWrites(deps),
     systemKey: () => {
       systemKey ??= ensureSystemDkimKey(deps).catch((err: unknown) => {
         systemKey = undefined;

@@ -60,7 +60,7 @@ export async function submitMessage(
           .map((v) => v.trim())
           .filter(Boolean),
       );
-  const result = await enqueueOutbound(deps, sending.hosted, {
+  const result = await enqueueOutbound(deps, sending, {
     tenantId: mailbox.tenantId,
     fromAddress: mailbox.address,
     senderMailboxId: mailbox.id,
