@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { get } from "node:http";
 import { connect } from "node:net";
-import { ExitedError, MAIN_JS, ROOT, freePort, waitFor } from "./env.js";
+import { ExitedError, MAIN_JS, ROOT, freePort, log, waitFor } from "./env.js";
 import { procStatusKb, processTree, start, type Managed } from "./processes.js";
 
 export const SYSTEM_DOMAIN = "bench.test";
@@ -66,8 +66,22 @@ export function assertBuilt(): void {
  */
 export async function startMailroom(options: MailroomOptions): Promise<Mailroom> {
   assertBuilt();
+  for (let attempt = 1; ; attempt++) {
+    const ports = options.ports ?? { http: await freePort(), smtp: await freePort(), submission: await freePort() };
+    try {
+      return await launch(options, ports);
+    } catch (err) {
+      // freePort's port was free when asked, not necessarily when the server binds it: under a
+      // load's connection churn an outgoing connection can take it meanwhile. Fresh ones, then.
+      const taken = err instanceof Error && err.message.includes("is already in use");
+      if (!taken || options.ports || attempt === 3) throw err;
+      log(`mailroom: a port was taken before the server bound it; again with new ports`);
+    }
+  }
+}
+
+async function launch(options: MailroomOptions, ports: Mailroom["ports"]): Promise<Mailroom> {
   const processes = options.processes ?? 1;
-  const ports = options.ports ?? { http: await freePort(), smtp: await freePort(), submission: await freePort() };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",
