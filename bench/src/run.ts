@@ -1,11 +1,12 @@
 // pnpm bench: every benchmark, then ONE table (ours, the peer's figure from the same run, ratio,
 // target, met/missed). Not part of pnpm test or CI.
-//   pnpm bench                       everything (about 15 minutes on 2 cores before N=2 was added; longer now)
+//   pnpm bench                       everything (on 2 cores about 15 minutes for N=1 alone; each further N adds its servers' runs)
 //   pnpm bench --only inbound,api    some groups: inbound, api, outbound, startup, cli, events, imap, web
 //   BENCH_SCALE=0.02 pnpm bench      a trial of the scripts: every count and duration scaled down
 //   BENCH_PROCESSES=1,2 pnpm bench   the server's process counts (MAILROOM_PROCESSES, default 1,2): each
 //                                    headline row once per count, against peer figures measured once
 //                                    (PGlite rows stay one process: PGlite refuses more)
+//   BENCH_PROCESSES=1 pnpm bench     one process only, as the bench measured before N=2
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
