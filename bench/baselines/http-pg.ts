@@ -9,6 +9,8 @@ import pg from "pg";
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const tenantId = process.env.TENANT_ID ?? "";
 const mailboxId = process.env.MAILBOX_ID ?? "";
+/** The mailbox's INBOX, named from the mailbox's id as our store names it (`acc_X` → `fld_X`). */
+const inboxFolderId = `fld_${mailboxId.slice(mailboxId.indexOf("_") + 1)}`;
 let seq = 0;
 const newId = (prefix: string) =>
   `${prefix}_1${Date.now().toString(32).padStart(10, "0")}${(seq++).toString(32).padStart(7, "0")}${randomBytes(4).toString("hex")}`.slice(
@@ -66,9 +68,10 @@ async function inbox(res: ServerResponse, accountId: string, limit: number): Pro
 /**
  * A hosted recipient, written as our send path writes it (sending/outbound-enqueue.ts with
  * delivery/hosted-inbox.ts → messages/message-store.ts), in one transaction: the outbound message
- * (its bytes), its one delivery row (already `sent`), the inbox copy's content row and message row,
- * and the new-mail notification. What it leaves out is work, not rows: no auth, no sender or
- * recipient look-ups, no MIME composing, no DKIM signature, no parsing of the message back.
+ * (its bytes), its one delivery row (already `sent`), the inbox copy's content row and message row
+ * (with its INBOX UID), and the new-mail notification. What it leaves out is work: no auth, no
+ * sender or recipient look-ups, no MIME composing, no DKIM signature, no parsing of the message
+ * back; and one copy: the sender's own, which our send now also files in its Sent folder.
  */
 async function sendInsert(
   res: ServerResponse,
@@ -127,9 +130,15 @@ async function sendInsert(
         JSON.stringify({ spf: { result: "pass" }, dkim: [], dmarc: { result: "none" }, arc: { result: "none" } }),
       ],
     );
+    // The copy's INBOX UID, reserved as our store does (the folder row stays locked to the commit).
+    const { rows } = await client.query<{ uid: string; modseq: string }>(
+      `update folders set uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 where id = $1
+       returning uid_next - 1 as uid, highest_modseq as modseq`,
+      [inboxFolderId],
+    );
     await client.query(
-      `insert into messages (id, tenant_id, mailbox_id, content_id, rcpt_to, from_address, from_name, to_addresses, subject, sent_at, preview, size, has_attachments)
-       values ($1, $2, $3, $1, $4, $5, null, $6, $7, $8, $9, $10, false)`,
+      `insert into messages (id, tenant_id, mailbox_id, content_id, rcpt_to, from_address, from_name, to_addresses, subject, sent_at, preview, size, has_attachments, folder_id, uid, modseq)
+       values ($1, $2, $3, $1, $4, $5, null, $6, $7, $8, $9, $10, false, $11, $12, $13)`,
       [
         contentId,
         tenantId,
@@ -141,6 +150,9 @@ async function sendInsert(
         date,
         text.slice(0, 200),
         stored.length,
+        inboxFolderId,
+        rows[0]?.uid,
+        rows[0]?.modseq,
       ],
     );
     await client.query("select pg_notify('mailroom_new_mail', $1)", [`${mailboxId}:${contentId}`]);

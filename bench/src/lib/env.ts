@@ -15,6 +15,19 @@ export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? "postgres://root@127.0.0
 export const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 export const scaled = (n: number, min = 1) => Math.max(min, Math.round(n * SCALE));
 
+/**
+ * BENCH_PROCESSES=1,2 (the default): the server's process counts (MAILROOM_PROCESSES) every headline
+ * row is measured with, in one run, so the rows for N=1 and N=2 share their peers' figures.
+ */
+export const PROCESSES = parseProcesses(process.env.BENCH_PROCESSES ?? "1,2");
+
+function parseProcesses(value: string): number[] {
+  const counts = value.split(",").map((s) => Number(s.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`BENCH_PROCESSES="${value}": expected process counts like 1,2`);
+  return [...new Set(counts)];
+}
+
 /** A free TCP port on 127.0.0.1 (listen on 0, read it, close). */
 export async function freePort(): Promise<number> {
   const server = createServer();

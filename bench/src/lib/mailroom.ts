@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
+import { get } from "node:http";
 import { connect } from "node:net";
-import { ExitedError, MAIN_JS, ROOT, freePort, waitFor } from "./env.js";
-import { start, type Managed } from "./processes.js";
+import { ExitedError, MAIN_JS, ROOT, freePort, log, waitFor } from "./env.js";
+import { procStatusKb, processTree, start, type Managed } from "./processes.js";
 
 export const SYSTEM_DOMAIN = "bench.test";
 export const ADMIN_KEY = "mr_admin_bench_0123456789abcdefghijklmnop";
@@ -19,28 +20,68 @@ export interface MailroomOptions {
   ports?: { http: number; smtp: number; submission: number } | undefined;
   env?: Record<string, string> | undefined;
   nodeArgs?: string[] | undefined;
+  /** MAILROOM_PROCESSES (default 1): more make the server a node:cluster primary with that many workers. */
+  processes?: number | undefined;
 }
 
 export interface Mailroom {
   proc: Managed;
   url: string;
   ports: { http: number; smtp: number; submission: number };
-  /** Milliseconds from spawn to a healthy /healthz. */
+  /** Milliseconds from spawn to a healthy /healthz (in a cluster: from every worker). */
   startMs: number;
+  processes: number;
+  /** Peak RSS (VmHWM) so far of the server's processes (a cluster's primary and each worker). */
+  peakRss(): ServerPeak;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Peak RSS (VmHWM) of every server process the bench ran, read just before it was stopped. */
-export const serverPeaks: { label: string; mb: number }[] = [];
+export interface ServerPeak {
+  store: Store["kind"];
+  processes: number;
+  /** The largest single process's peak: what the memory target is about. */
+  maxPerProcessMb: number;
+  /** The sum of every process's peak: what the machine had to give the whole server. */
+  totalMb: number;
+}
+
+/** The peak RSS of every server the bench ran, read just before it was stopped. */
+export const serverPeaks: ServerPeak[] = [];
+
+/** VmHWM of `pid` and of every process under it, in MB (none once it has exited). */
+function treePeaksMb(pid: number): number[] {
+  return processTree(pid)
+    .map((p) => procStatusKb(p, "VmHWM") / 1024)
+    .filter((mb) => mb > 0);
+}
 
 export function assertBuilt(): void {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run pnpm build first`);
 }
 
-/** `node apps/api/dist/main.js`, as `pnpm start` runs it, until /healthz answers 200. */
+/**
+ * `node apps/api/dist/main.js`, as `pnpm start` runs it, until /healthz answers 200 (in a cluster,
+ * until each of the `processes` workers has: the first one up already takes connections, and a
+ * load that started then would be measured partly on fewer processes).
+ */
 export async function startMailroom(options: MailroomOptions): Promise<Mailroom> {
   assertBuilt();
-  const ports = options.ports ?? { http: await freePort(), smtp: await freePort(), submission: await freePort() };
+  for (let attempt = 1; ; attempt++) {
+    const ports = options.ports ?? { http: await freePort(), smtp: await freePort(), submission: await freePort() };
+    try {
+      return await launch(options, ports);
+    } catch (err) {
+      // freePort's port was free when asked, not necessarily when the server binds it: under a
+      // load's connection churn an outgoing connection can take it meanwhile. Fresh ones, then.
+      const taken = err instanceof Error && err.message.includes("is already in use");
+      if (!taken || options.ports || attempt === 3) throw err;
+      log(`mailroom: a port was taken before the server bound it; again with new ports`);
+    }
+  }
+}
+
+async function launch(options: MailroomOptions, ports: Mailroom["ports"]): Promise<Mailroom> {
+  const processes = options.processes ?? 1;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",
@@ -59,8 +100,8 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
     MAILROOM_SMTP_MAX_SESSIONS_PER_IP: "100000",
     MAILROOM_SMTP_CONNECTIONS_PER_IP_PER_MINUTE: "1000000",
     LOG_LEVEL: "warn",
-    // The recorded numbers are one process's (on PostgreSQL the default is one per core); a benchmark of several sets it.
-    MAILROOM_PROCESSES: "1",
+    // Never the default (on PostgreSQL one per core): every figure says which N it was measured with.
+    MAILROOM_PROCESSES: String(processes),
     ...(options.store.kind === "postgres" ? { DATABASE_URL: options.store.url } : { MAILROOM_DATA_DIR: options.store.dataDir }),
     ...(options.greetPauseMs === undefined ? {} : { MAILROOM_GREET_PAUSE_MS: String(options.greetPauseMs) }),
     ...(options.relayUrl === undefined ? {} : { SMTP_RELAY_URL: options.relayUrl }),
@@ -69,13 +110,14 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
   const started = performance.now();
   const proc = start("mailroom", process.execPath, [...(options.nodeArgs ?? []), MAIN_JS], { cwd: ROOT, env });
   const url = `http://127.0.0.1:${ports.http}`;
+  const healthy = new Set<number | undefined>();
   await waitFor(
-    "mailroom /healthz",
+    processes === 1 ? "mailroom /healthz" : `mailroom /healthz from ${processes} workers`,
     async () => {
       if (proc.exited()) throw new ExitedError(`mailroom exited while starting:\n${proc.output()}`);
-      const res = await fetch(`${url}/healthz`);
-      await res.arrayBuffer();
-      return res.status === 200;
+      const answer = await healthz(url);
+      if (answer.status === 200) healthy.add(answer.worker);
+      return healthy.size >= processes;
     },
     120_000,
     10,
@@ -84,17 +126,51 @@ export async function startMailroom(options: MailroomOptions): Promise<Mailroom>
     throw err instanceof Error && proc.exited() ? new Error(`mailroom exited while starting:\n${proc.output()}`) : err;
   });
   const startMs = performance.now() - started;
-  const label = options.store.kind;
+  const peakRss = (): ServerPeak => {
+    const peaks = treePeaksMb(proc.pid);
+    return {
+      store: options.store.kind,
+      processes,
+      maxPerProcessMb: Math.max(0, ...peaks),
+      totalMb: peaks.reduce((a, b) => a + b, 0),
+    };
+  };
   return {
     proc,
     url,
     ports,
     startMs,
+    processes,
+    peakRss,
     stop(signal = "SIGTERM") {
-      serverPeaks.push({ label, mb: proc.peakRssMb() });
+      if (!proc.exited()) serverPeaks.push(peakRss());
       return proc.stop(signal);
     },
   };
+}
+
+/**
+ * GET /healthz on a connection of its own (a cluster hands each new connection to the next
+ * worker): the status, and in a cluster the number of the worker that answered.
+ */
+function healthz(url: string): Promise<{ status: number; worker?: number }> {
+  return new Promise((resolve, reject) => {
+    const req = get(`${url}/healthz`, { agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => {
+        // Read, not parsed: whatever a starting server answers must not throw here.
+        const worker = /"worker":\s*(\d+)/.exec(body)?.[1];
+        resolve({ status: res.statusCode ?? 0, ...(worker === undefined ? {} : { worker: Number(worker) }) });
+      });
+      res.on("error", reject);
+    });
+    req.setTimeout(5000, () => req.destroy(new Error("/healthz: no answer in 5 s")));
+    req.on("error", reject);
+  });
 }
 
 export async function api<T>(

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { log } from "./env.js";
 
 /** Every child the bench started and has not seen exit: stopped on the way out, whatever happens. */
@@ -68,6 +68,27 @@ export function start(name: string, command: string, args: string[], options: Sp
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * `pid` and every process under it (a node:cluster primary's workers), from /proc's children lists.
+ * Each thread has its own list (the children it forked): reading every thread's misses none.
+ */
+export function processTree(pid: number): number[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return []; // gone
+  }
+  const children = tids.flatMap((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+  return [pid, ...children.flatMap(processTree)];
 }
 
 export function procStatusKb(pid: number, field: string): number {
