@@ -1,5 +1,5 @@
-import { sql, type Compilable, type RawBuilder } from "kysely";
-import type { Executor } from "../db/database.js";
+import { sql, type Compilable, type RawBuilder, type SelectQueryBuilder } from "kysely";
+import type { Database, Executor } from "../db/database.js";
 import { FOLDER_CHANGES_CHANNEL } from "../folders/folder-changes.js";
 import { inboxFolderId } from "../folders/standard-folders.js";
 import { NEW_MAIL_CHANNEL } from "./new-mail-signal.js";
@@ -104,16 +104,28 @@ export async function listMailboxMessages(
   mailboxId: string,
   query: InboxQuery,
 ): Promise<MessageRow[]> {
-  let q = db
-    .selectFrom("messages")
-    .selectAll()
-    .where("mailbox_id", "=", mailboxId)
-    .where("tenant_id", "=", tenantId)
-    .where("folder_id", "=", query.folderId ?? inboxFolderId(mailboxId));
+  let q = inFolderNewestFirst(
+    db.selectFrom("messages").selectAll().where("mailbox_id", "=", mailboxId).where("tenant_id", "=", tenantId),
+    query.folderId ?? inboxFolderId(mailboxId),
+  );
   if (query.cursor !== undefined) q = q.where("id", "<", query.cursor);
   if (query.unreadOnly) q = q.where("seen", "=", false);
   if (query.since !== undefined) q = q.where("received_at", ">=", query.since);
-  return q.orderBy("id", "desc").limit(query.limit).execute();
+  return q.limit(query.limit).execute();
+}
+
+/**
+ * A folder's copies, newest first, read through the folder's (folder_id, id) index. The folder is
+ * matched as a range and ordered on, so the planner cannot drop it from the order: with `=` it may
+ * walk the primary key backwards and filter, past every newer copy of every other folder (a big
+ * folder read while mail goes elsewhere: 28 ms instead of 0.3 ms in the inbox benchmark).
+ */
+function inFolderNewestFirst<Q extends SelectQueryBuilder<Database, "messages", object>>(q: Q, folderId: string): Q {
+  return q
+    .where("folder_id", ">=", folderId)
+    .where("folder_id", "<=", folderId)
+    .orderBy("folder_id", "desc")
+    .orderBy("id", "desc") as Q;
 }
 
 /** The temp-mail-style API's numbered pages, of the INBOX (that dialect has no folders). */
@@ -123,12 +135,10 @@ export async function pageMailboxMessages(
   offset: number,
   limit: number,
 ): Promise<{ rows: MessageRow[]; total: number }> {
-  const rows = await db
-    .selectFrom("messages")
-    .selectAll()
-    .where("mailbox_id", "=", mailboxId)
-    .where("folder_id", "=", inboxFolderId(mailboxId))
-    .orderBy("id", "desc")
+  const rows = await inFolderNewestFirst(
+    db.selectFrom("messages").selectAll().where("mailbox_id", "=", mailboxId),
+    inboxFolderId(mailboxId),
+  )
     .offset(offset)
     .limit(limit)
     .execute();
