@@ -1,5 +1,5 @@
 import type { Transaction } from "kysely";
-import type { Database, Executor } from "../db/database.js";
+import type { Database } from "../db/database.js";
 import type { CoreDeps } from "../deps.js";
 import { prepareBounceNotice } from "../delivery/bounce-notice.js";
 import type { NewDeliveryRow, NewOutboundMessageRow, OutboundSource } from "../delivery/delivery.table.js";
